@@ -1,0 +1,97 @@
+#include "records/hlc.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes {
+
+QString Hlc::toString() const
+{
+    return u"%1-%2-%3"_s.arg(millis, 13, 10, QLatin1Char('0')).arg(counter, 4, 10, QLatin1Char('0')).arg(deviceId);
+}
+
+std::optional<Hlc> Hlc::parse(QStringView text)
+{
+    // Fixed widths: 13 digits, '-', 4 digits, '-', device id.
+    if (text.size() < 13 + 1 + 4 + 1 + 1 || text.at(13) != u'-' || text.at(18) != u'-')
+        return std::nullopt;
+    bool millisOk = false;
+    bool counterOk = false;
+    const QStringView millisText = text.first(13);
+    const QStringView counterText = text.sliced(14, 4);
+    for (QChar c : millisText) {
+        if (!c.isDigit() || c.unicode() > 127)
+            return std::nullopt;
+    }
+    for (QChar c : counterText) {
+        if (!c.isDigit() || c.unicode() > 127)
+            return std::nullopt;
+    }
+    Hlc hlc;
+    hlc.millis = millisText.toLongLong(&millisOk);
+    hlc.counter = counterText.toInt(&counterOk);
+    hlc.deviceId = text.sliced(19).toString();
+    if (!millisOk || !counterOk || !HlcClock::isValidDeviceId(hlc.deviceId))
+        return std::nullopt;
+    return hlc;
+}
+
+std::strong_ordering operator<=>(const Hlc &a, const Hlc &b)
+{
+    if (auto c = a.millis <=> b.millis; c != 0)
+        return c;
+    if (auto c = a.counter <=> b.counter; c != 0)
+        return c;
+    const int d = a.deviceId.compare(b.deviceId);
+    return d < 0 ? std::strong_ordering::less : d > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
+}
+
+HlcClock::HlcClock(QString deviceId, WallClock wallClock)
+    : m_deviceId(std::move(deviceId))
+    , m_wallClock(wallClock ? std::move(wallClock) : WallClock([] { return QDateTime::currentMSecsSinceEpoch(); }))
+{
+}
+
+Hlc HlcClock::now()
+{
+    const qint64 wall = std::clamp<qint64>(m_wallClock(), 0, Hlc::kMaxMillis);
+    Hlc next{m_last.millis, m_last.counter, m_deviceId};
+    if (wall > m_last.millis) {
+        next.millis = wall;
+        next.counter = 0;
+    } else if (m_last.counter < Hlc::kMaxCounter) {
+        ++next.counter;
+    } else {
+        // 10k stamps within one ms: borrow the next ms rather than overflow the 4-digit counter.
+        ++next.millis;
+        next.counter = 0;
+    }
+    m_last = next;
+    return next;
+}
+
+void HlcClock::observe(const Hlc &seen)
+{
+    if (seen.millis > m_last.millis || (seen.millis == m_last.millis && seen.counter > m_last.counter)) {
+        m_last.millis = seen.millis;
+        m_last.counter = seen.counter;
+    }
+}
+
+bool HlcClock::isValidDeviceId(QStringView id)
+{
+    if (id.isEmpty() || id.size() > 64)
+        return false;
+    for (QChar c : id) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= u'0' && u <= u'9') || (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || u == u'_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+} // namespace fieldnotes

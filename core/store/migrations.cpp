@@ -1,0 +1,139 @@
+#include "store/migrations.h"
+
+#include "store/sqlite.h"
+
+#include <QByteArray>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes {
+
+namespace {
+
+struct Migration
+{
+    int version;
+    const char *sql;
+};
+
+// Never edit a migration that has shipped: add the next one. Column names are the API field names;
+// lists are JSON arrays in TEXT columns. `field_hlcs` maps each field to the HLC of its value.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    name TEXT, domain TEXT, segment TEXT, owner_email TEXT);
+CREATE INDEX accounts_name ON accounts (name COLLATE NOCASE) WHERE deleted = 0;
+
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    account_id TEXT, name TEXT, title TEXT, email TEXT, phone TEXT);
+CREATE INDEX contacts_account ON contacts (account_id);
+
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    account_id TEXT, contact_ids TEXT, title TEXT, occurred_at TEXT, channel TEXT, consent INTEGER, notes TEXT,
+    status TEXT);
+CREATE INDEX conversations_account ON conversations (account_id, occurred_at);
+CREATE INDEX conversations_time ON conversations (occurred_at) WHERE deleted = 0;
+
+CREATE TABLE insights (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    conversation_id TEXT, account_id TEXT, kind TEXT, text TEXT, quote TEXT, importance INTEGER, tags TEXT,
+    published INTEGER);
+CREATE INDEX insights_account ON insights (account_id);
+CREATE INDEX insights_conversation ON insights (conversation_id);
+
+CREATE TABLE tags (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    name TEXT, color TEXT);
+
+CREATE TABLE leads (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    account_id TEXT, recommendation TEXT, priority INTEGER, horizon TEXT, status TEXT, outcome TEXT);
+CREATE INDEX leads_account ON leads (account_id);
+
+CREATE TABLE guides (
+    id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, hlc TEXT NOT NULL, field_hlcs TEXT NOT NULL DEFAULT '{}',
+    title TEXT, questions TEXT);
+
+-- Local changes not yet acknowledged by the server, in the order they were made.
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id TEXT NOT NULL UNIQUE,
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    hlc TEXT NOT NULL,
+    fields TEXT,
+    base TEXT,
+    created_ms INTEGER NOT NULL);
+)sql"},
+    {2, R"sql(
+-- Full-text search: one document per searchable record; the FTS rowid is search_docs.docid.
+CREATE TABLE search_docs (docid INTEGER PRIMARY KEY, entity TEXT NOT NULL, record_id TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE search USING fts5 (title, body, extra, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO search_docs (entity, record_id)
+    SELECT 'account', id FROM accounts WHERE deleted = 0
+    UNION ALL SELECT 'conversation', id FROM conversations WHERE deleted = 0
+    UNION ALL SELECT 'insight', id FROM insights WHERE deleted = 0;
+INSERT INTO search (rowid, title, body, extra)
+    SELECT d.docid, coalesce(a.name, ''), coalesce(a.domain, ''), coalesce(a.segment, '')
+    FROM search_docs d JOIN accounts a ON a.id = d.record_id WHERE d.entity = 'account';
+INSERT INTO search (rowid, title, body, extra)
+    SELECT d.docid, coalesce(c.title, ''), coalesce(c.notes, ''), ''
+    FROM search_docs d JOIN conversations c ON c.id = d.record_id WHERE d.entity = 'conversation';
+INSERT INTO search (rowid, title, body, extra)
+    SELECT d.docid, '', coalesce(i.text, ''), coalesce(i.quote, '')
+    FROM search_docs d JOIN insights i ON i.id = d.record_id WHERE d.entity = 'insight';
+)sql"},
+};
+
+} // namespace
+
+int Migrations::latestVersion()
+{
+    return std::end(kMigrations)[-1].version;
+}
+
+Result<int> Migrations::currentVersion(Database &db)
+{
+    auto version = db.scalar("PRAGMA user_version");
+    if (!version)
+        return version.error();
+    return version->toInt();
+}
+
+Result<void> Migrations::migrate(Database &db, int target)
+{
+    if (target < 0)
+        target = latestVersion();
+    auto current = currentVersion(db);
+    if (!current)
+        return current.error();
+    if (*current > latestVersion()) {
+        return makeError(ErrorCode::Incompatible,
+                         u"This store was written by a newer version of Fieldnotes (schema %1; this version knows up "
+                         u"to %2). Update Fieldnotes to open it."_s.arg(*current)
+                             .arg(latestVersion()));
+    }
+    for (const Migration &migration : kMigrations) {
+        if (migration.version <= *current || migration.version > target)
+            continue;
+        Transaction transaction(db);
+        if (auto r = transaction.begin(); !r)
+            return r.error();
+        if (auto r = db.exec(migration.sql); !r)
+            return r.error();
+        const QByteArray setVersion = "PRAGMA user_version = " + QByteArray::number(migration.version);
+        if (auto r = db.exec(setVersion.constData()); !r)
+            return r.error();
+        if (auto r = transaction.commit(); !r)
+            return r.error();
+    }
+    return {};
+}
+
+} // namespace fieldnotes

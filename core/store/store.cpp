@@ -1,0 +1,698 @@
+#include "store/store.h"
+
+#include "base/securebuffer.h"
+#include "records/validator.h"
+#include "store/migrations.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUuid>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes {
+
+namespace {
+
+constexpr char16_t kHitStart = 0xE000; // private-use marks around hits in FTS snippets
+constexpr char16_t kHitEnd = 0xE001;
+constexpr int kMaxSearchTerms = 32;
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QByteArray compactJson(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject parseObject(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).object();
+}
+
+bool isListType(FieldType type)
+{
+    return type == FieldType::UuidList || type == FieldType::TextList;
+}
+
+QVariant toColumn(const FieldSpec &spec, const QJsonValue &value)
+{
+    if (value.isNull() || value.isUndefined())
+        return {};
+    if (isListType(spec.type))
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    if (spec.type == FieldType::Integer)
+        return static_cast<qint64>(value.toInt());
+    if (spec.type == FieldType::Boolean)
+        return static_cast<qint64>(value.toBool() ? 1 : 0);
+    return value.toString();
+}
+
+QJsonValue fromColumn(const FieldSpec &spec, const Statement &stmt, int column)
+{
+    if (stmt.isNull(column))
+        return QJsonValue::Undefined;
+    if (isListType(spec.type))
+        return QJsonDocument::fromJson(stmt.text(column).toUtf8()).array();
+    if (spec.type == FieldType::Integer)
+        return static_cast<int>(stmt.integer(column));
+    if (spec.type == FieldType::Boolean)
+        return stmt.integer(column) != 0;
+    return stmt.text(column);
+}
+
+bool hasAccountColumn(const EntitySpec &spec)
+{
+    return spec.field(u"account_id") != nullptr;
+}
+
+QString orderFor(Entity entity)
+{
+    switch (entity) {
+    case Entity::Conversation:
+        return u"occurred_at DESC, hlc DESC"_s;
+    case Entity::Insight:
+        return u"hlc DESC"_s;
+    case Entity::Lead:
+        return u"priority IS NULL, priority, hlc DESC"_s;
+    case Entity::Guide:
+        return u"title COLLATE NOCASE, id"_s;
+    default:
+        return u"name COLLATE NOCASE, id"_s;
+    }
+}
+
+bool isSearchable(Entity entity)
+{
+    return entity == Entity::Account || entity == Entity::Conversation || entity == Entity::Insight;
+}
+
+// title, body, extra columns of the search index for one record
+std::array<QString, 3> searchColumns(const Record &record)
+{
+    const auto f = [&](const char16_t *name) { return record.fields.value(QStringView(name)).toString(); };
+    switch (record.entity) {
+    case Entity::Account:
+        return {f(u"name"), f(u"domain"), f(u"segment")};
+    case Entity::Conversation:
+        return {f(u"title"), f(u"notes"), QString()};
+    case Entity::Insight:
+        return {QString(), f(u"text"), f(u"quote")};
+    default:
+        return {};
+    }
+}
+
+} // namespace
+
+Store::Store(QString dir, Database db, HlcClock clock) : m_dir(std::move(dir)), m_db(std::move(db)), m_clock(std::move(clock))
+{
+}
+
+Store::~Store() = default;
+
+QStringList Store::databaseFiles(const QString &dir)
+{
+    const QString main = QDir(dir).filePath(QString::fromLatin1(kDatabaseFile));
+    return {main, main + u"-wal"_s, main + u"-shm"_s};
+}
+
+Result<std::unique_ptr<Store>> Store::create(const QString &dir, const SecureBuffer &key, HlcClock::WallClock clock)
+{
+    if (key.size() != 32)
+        return makeError(ErrorCode::InvalidInput, u"The store key must be 32 bytes."_s);
+    const QString path = databaseFiles(dir).constFirst();
+    auto db = Database::open(path, key, Database::OpenMode::Create);
+    if (!db) {
+        if (db.error().code != ErrorCode::AlreadyExists)
+            QFile::remove(path); // only the empty file this call created
+        return db.error();
+    }
+    auto store = finishOpen(dir, std::move(*db), std::move(clock), true);
+    if (!store) {
+        for (const QString &file : databaseFiles(dir))
+            QFile::remove(file);
+    }
+    return store;
+}
+
+Result<std::unique_ptr<Store>> Store::open(const QString &dir, const SecureBuffer &key, HlcClock::WallClock clock)
+{
+    if (key.size() != 32)
+        return makeError(ErrorCode::InvalidInput, u"The store key must be 32 bytes."_s);
+    auto db = Database::open(databaseFiles(dir).constFirst(), key, Database::OpenMode::Existing);
+    if (!db)
+        return db.error();
+    return finishOpen(dir, std::move(*db), std::move(clock), false);
+}
+
+Result<std::unique_ptr<Store>> Store::createUnencryptedForBenchmark(const QString &dir)
+{
+    auto db = Database::open(databaseFiles(dir).constFirst(), SecureBuffer(), Database::OpenMode::Create);
+    if (!db)
+        return db.error();
+    return finishOpen(dir, std::move(*db), {}, true);
+}
+
+Result<Database> Store::openAtVersionForTests(const QString &path, const SecureBuffer &key, int version, bool create)
+{
+    auto db = Database::open(path, key, create ? Database::OpenMode::Create : Database::OpenMode::Existing);
+    if (!db)
+        return db.error();
+    if (auto r = Migrations::migrate(*db, version); !r)
+        return r.error();
+    return std::move(*db);
+}
+
+Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db, HlcClock::WallClock clock, bool fresh)
+{
+    if (!fresh) {
+        // An existing store must have our schema: an empty or foreign database is not silently adopted.
+        auto version = Migrations::currentVersion(db);
+        if (!version)
+            return version.error();
+        if (*version == 0)
+            return makeError(ErrorCode::Incompatible, u"The database file is not a Fieldnotes store."_s);
+    }
+    if (auto r = Migrations::migrate(db); !r)
+        return r.error();
+
+    QString deviceId;
+    Hlc last;
+    {
+        auto stmt = db.prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc_last')");
+        if (!stmt)
+            return stmt.error();
+        while (true) {
+            auto row = stmt->step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                break;
+            if (stmt->text(0) == u"device_id"_s)
+                deviceId = stmt->text(1);
+            else if (auto hlc = Hlc::parse(stmt->text(1)))
+                last = *hlc;
+        }
+    }
+    if (deviceId.isEmpty()) {
+        deviceId = QUuid::createUuid().toString(QUuid::Id128);
+        auto stmt = db.prepare("INSERT INTO meta (key, value) VALUES ('device_id', ?)");
+        if (!stmt)
+            return stmt.error();
+        stmt->bind(1, deviceId);
+        if (auto r = stmt->run(); !r)
+            return r.error();
+    }
+    HlcClock hlcClock(deviceId, std::move(clock));
+    hlcClock.observe(last);
+    return std::unique_ptr<Store>(new Store(dir, std::move(db), std::move(hlcClock)));
+}
+
+Result<std::optional<Record>> Store::load(Entity entity, const QString &id)
+{
+    const EntitySpec &spec = entitySpec(entity);
+    QStringList columns;
+    for (const FieldSpec &field : spec.fields)
+        columns << field.name;
+    const QByteArray sql = u"SELECT id, deleted, hlc, field_hlcs, %1 FROM %2 WHERE id = ?"_s.arg(columns.join(u", "_s), spec.table)
+                               .toUtf8();
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, id);
+    auto row = stmt->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<Record>();
+    Record record;
+    record.entity = entity;
+    record.id = stmt->text(0);
+    record.deleted = stmt->integer(1) != 0;
+    record.hlc = stmt->text(2);
+    const QJsonObject hlcs = parseObject(stmt->text(3));
+    for (auto it = hlcs.begin(); it != hlcs.end(); ++it)
+        record.fieldHlcs.insert(it.key(), it.value().toString());
+    for (int i = 0; i < spec.fields.size(); ++i) {
+        const QJsonValue value = fromColumn(spec.fields.at(i), *stmt, 4 + i);
+        if (!value.isUndefined())
+            record.fields.insert(spec.fields.at(i).name, value);
+    }
+    return std::optional<Record>(std::move(record));
+}
+
+Result<void> Store::writeRecord(const Record &record, bool insert)
+{
+    const EntitySpec &spec = entitySpec(record.entity);
+    QStringList columns{u"id"_s, u"deleted"_s, u"hlc"_s, u"field_hlcs"_s};
+    for (const FieldSpec &field : spec.fields)
+        columns << field.name;
+    QByteArray sql;
+    if (insert) {
+        QStringList marks;
+        for (int i = 0; i < columns.size(); ++i)
+            marks << u"?"_s;
+        sql = u"INSERT INTO %1 (%2) VALUES (%3)"_s.arg(spec.table, columns.join(u", "_s), marks.join(u", "_s)).toUtf8();
+    } else {
+        QStringList sets;
+        for (int i = 1; i < columns.size(); ++i)
+            sets << columns.at(i) + u" = ?"_s;
+        sql = u"UPDATE %1 SET %2 WHERE id = ?"_s.arg(spec.table, sets.join(u", "_s)).toUtf8();
+    }
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    QJsonObject hlcs;
+    for (auto it = record.fieldHlcs.begin(); it != record.fieldHlcs.end(); ++it)
+        hlcs.insert(it.key(), it.value());
+    int index = 1;
+    if (insert)
+        stmt->bind(index++, record.id);
+    stmt->bind(index++, qint64(record.deleted ? 1 : 0));
+    stmt->bind(index++, record.hlc);
+    stmt->bind(index++, compactJson(hlcs));
+    for (const FieldSpec &field : spec.fields)
+        stmt->bindVariant(index++, toColumn(field, record.fields.value(field.name)));
+    if (!insert)
+        stmt->bind(index++, record.id);
+    return stmt->run();
+}
+
+Result<void> Store::indexForSearch(const Record &record)
+{
+    auto doc = m_db.prepare("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
+                            "ON CONFLICT (record_id) DO UPDATE SET entity = excluded.entity RETURNING docid");
+    if (!doc)
+        return doc.error();
+    doc->bind(1, entityName(record.entity)).bind(2, record.id);
+    auto row = doc->step();
+    if (!row)
+        return row.error();
+    const qint64 docid = doc->integer(0);
+    if (auto r = doc->run(); !r)
+        return r.error();
+
+    auto remove = m_db.prepare("DELETE FROM search WHERE rowid = ?");
+    if (!remove)
+        return remove.error();
+    remove->bind(1, docid);
+    if (auto r = remove->run(); !r)
+        return r.error();
+
+    const auto columns = searchColumns(record);
+    auto insert = m_db.prepare("INSERT INTO search (rowid, title, body, extra) VALUES (?, ?, ?, ?)");
+    if (!insert)
+        return insert.error();
+    insert->bind(1, docid).bind(2, columns[0]).bind(3, columns[1]).bind(4, columns[2]);
+    return insert->run();
+}
+
+Result<void> Store::removeFromSearch(const QString &id)
+{
+    auto find = m_db.prepare("DELETE FROM search_docs WHERE record_id = ? RETURNING docid");
+    if (!find)
+        return find.error();
+    find->bind(1, id);
+    auto row = find->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return {};
+    const qint64 docid = find->integer(0);
+    if (auto r = find->run(); !r)
+        return r.error();
+    auto remove = m_db.prepare("DELETE FROM search WHERE rowid = ?");
+    if (!remove)
+        return remove.error();
+    remove->bind(1, docid);
+    return remove->run();
+}
+
+Result<void> Store::appendOutbox(const OutboxEntry &entry, qint64 nowMs)
+{
+    auto stmt = m_db.prepare("INSERT INTO outbox (mutation_id, entity, record_id, op, hlc, fields, base, created_ms) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, entry.mutationId)
+        .bind(2, entityName(entry.entity))
+        .bind(3, entry.recordId)
+        .bind(4, entry.op)
+        .bind(5, entry.hlc);
+    if (entry.op == u"delete"_s) {
+        stmt->bindNull(6).bindNull(7);
+    } else {
+        stmt->bind(6, compactJson(entry.fields)).bind(7, compactJson(entry.base));
+    }
+    stmt->bind(8, nowMs);
+    return stmt->run();
+}
+
+Result<void> Store::saveClock()
+{
+    auto stmt = m_db.prepare("INSERT INTO meta (key, value) VALUES ('hlc_last', ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, m_clock.last().toString());
+    return stmt->run();
+}
+
+Result<QString> Store::putInTransaction(Entity entity, const QString &requestedId, const QJsonObject &fields,
+                                        qint64 nowMs)
+{
+    QString id = requestedId.isEmpty() ? newId() : requestedId.toLower();
+    if (!Validator::isUuid(id))
+        return makeError(ErrorCode::InvalidInput, u"The record id must be a UUID."_s);
+    auto existing = load(entity, id);
+    if (!existing)
+        return existing.error();
+    if (existing->has_value() && (*existing)->deleted)
+        return makeError(ErrorCode::NotFound, u"The %1 %2 was deleted."_s.arg(entityName(entity), id));
+    const bool creating = !existing->has_value();
+    if (auto valid = Validator::validateFields(entity, fields,
+                                               creating ? Validator::Mode::Create : Validator::Mode::Update);
+        !valid)
+        return valid.error();
+
+    Record record;
+    if (creating) {
+        record.entity = entity;
+        record.id = id;
+    } else {
+        record = std::move(**existing);
+    }
+
+    // Only fields whose value really changes become part of the mutation: autosave may repeat itself.
+    QJsonObject changed;
+    QJsonObject base;
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+        const QJsonValue current = record.fields.value(it.key());
+        const bool clearing = it.value().isNull();
+        if ((clearing && current.isUndefined()) || (!clearing && current == it.value()))
+            continue;
+        changed.insert(it.key(), it.value());
+        const QString baseHlc = record.fieldHlcs.value(it.key());
+        base.insert(it.key(), baseHlc.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(baseHlc));
+    }
+    if (changed.isEmpty() && !creating)
+        return id;
+
+    const QString hlc = m_clock.now().toString();
+    for (auto it = changed.begin(); it != changed.end(); ++it) {
+        if (it.value().isNull())
+            record.fields.remove(it.key());
+        else
+            record.fields.insert(it.key(), it.value());
+        record.fieldHlcs.insert(it.key(), hlc);
+    }
+    record.hlc = hlc;
+
+    if (auto r = writeRecord(record, creating); !r)
+        return r.error();
+    if (isSearchable(entity)) {
+        if (auto r = indexForSearch(record); !r)
+            return r.error();
+    }
+    OutboxEntry entry;
+    entry.mutationId = newId();
+    entry.entity = entity;
+    entry.recordId = id;
+    entry.op = u"upsert"_s;
+    entry.hlc = hlc;
+    entry.fields = changed;
+    entry.base = base;
+    if (auto r = appendOutbox(entry, nowMs); !r)
+        return r.error();
+    return id;
+}
+
+Result<QString> Store::put(Entity entity, const QString &id, const QJsonObject &fields)
+{
+    auto ids = putMany({PutItem{entity, id, fields}});
+    if (!ids)
+        return ids.error();
+    return ids->constFirst();
+}
+
+Result<QStringList> Store::putMany(const QList<PutItem> &items)
+{
+    const Hlc clockBefore = m_clock.last();
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    QStringList ids;
+    ids.reserve(items.size());
+    for (const PutItem &item : items) {
+        auto id = putInTransaction(item.entity, item.id, item.fields, nowMs);
+        if (!id)
+            return id.error();
+        ids << *id;
+    }
+    if (!(m_clock.last() == clockBefore)) {
+        if (auto r = saveClock(); !r)
+            return r.error();
+    }
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    return ids;
+}
+
+Result<void> Store::remove(Entity entity, const QString &requestedId)
+{
+    const QString id = requestedId.toLower();
+    if (!Validator::isUuid(id))
+        return makeError(ErrorCode::InvalidInput, u"The record id must be a UUID."_s);
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    auto existing = load(entity, id);
+    if (!existing)
+        return existing.error();
+    if (!existing->has_value() || (*existing)->deleted)
+        return makeError(ErrorCode::NotFound, u"There is no %1 with id %2."_s.arg(entityName(entity), id));
+
+    Record tombstone;
+    tombstone.entity = entity;
+    tombstone.id = id;
+    tombstone.deleted = true;
+    tombstone.hlc = m_clock.now().toString();
+    if (auto r = writeRecord(tombstone, false); !r)
+        return r.error();
+    if (auto r = removeFromSearch(id); !r)
+        return r.error();
+    OutboxEntry entry;
+    entry.mutationId = newId();
+    entry.entity = entity;
+    entry.recordId = id;
+    entry.op = u"delete"_s;
+    entry.hlc = tombstone.hlc;
+    if (auto r = appendOutbox(entry, QDateTime::currentMSecsSinceEpoch()); !r)
+        return r.error();
+    if (auto r = saveClock(); !r)
+        return r.error();
+    return transaction.commit();
+}
+
+Result<Record> Store::get(Entity entity, const QString &id)
+{
+    auto record = load(entity, id.toLower());
+    if (!record)
+        return record.error();
+    if (!record->has_value() || (*record)->deleted)
+        return makeError(ErrorCode::NotFound, u"There is no %1 with id %2."_s.arg(entityName(entity), id.left(64)));
+    return std::move(**record);
+}
+
+Result<QList<Record>> Store::list(Entity entity, const ListQuery &query)
+{
+    const EntitySpec &spec = entitySpec(entity);
+    if (!query.accountId.isEmpty() && !hasAccountColumn(spec))
+        return makeError(ErrorCode::InvalidInput, u"%1 records do not belong to an account."_s.arg(spec.name));
+    QString sql = u"SELECT id FROM %1 WHERE deleted = 0"_s.arg(spec.table);
+    if (!query.accountId.isEmpty())
+        sql += u" AND account_id = ?"_s;
+    sql += u" ORDER BY %1 LIMIT ? OFFSET ?"_s.arg(orderFor(entity));
+    const QByteArray utf8 = sql.toUtf8();
+    auto stmt = m_db.prepare(utf8.constData());
+    if (!stmt)
+        return stmt.error();
+    int index = 1;
+    if (!query.accountId.isEmpty())
+        stmt->bind(index++, query.accountId.toLower());
+    stmt->bind(index++, qint64(query.limit));
+    stmt->bind(index++, qint64(std::max(0, query.offset)));
+    QStringList ids;
+    while (true) {
+        auto row = stmt->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            break;
+        ids << stmt->text(0);
+    }
+    QList<Record> records;
+    records.reserve(ids.size());
+    for (const QString &id : std::as_const(ids)) {
+        auto record = load(entity, id);
+        if (!record)
+            return record.error();
+        if (record->has_value())
+            records << std::move(**record);
+    }
+    return records;
+}
+
+QString Store::ftsQuery(const QString &text)
+{
+    QStringList terms;
+    QString term;
+    const auto flush = [&] {
+        if (!term.isEmpty() && terms.size() < kMaxSearchTerms)
+            terms << u"\""_s + term.left(64) + u"\"*"_s;
+        term.clear();
+    };
+    for (QChar c : text) {
+        if (c.isLetterOrNumber() || c.category() == QChar::Mark_NonSpacing)
+            term += c;
+        else
+            flush();
+    }
+    flush();
+    return terms.join(u' ');
+}
+
+Result<QList<SearchHit>> Store::search(const QString &text, int limit)
+{
+    QList<SearchHit> hits;
+    const QString query = ftsQuery(text);
+    if (query.isEmpty() || limit <= 0)
+        return hits;
+    auto stmt = m_db.prepare(
+        "SELECT d.entity, d.record_id, h.snip FROM ("
+        "  SELECT rowid, rank, snippet(search, -1, char(57344), char(57345), '…', 24) AS snip FROM search"
+        "  WHERE search MATCH ?1 AND rank MATCH 'bm25(5.0, 1.0, 1.0)' ORDER BY rank LIMIT ?2"
+        ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.rank");
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, query).bind(2, qint64(limit));
+    while (true) {
+        auto row = stmt->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            break;
+        SearchHit hit;
+        hit.entity = entityFromName(stmt->text(0)).value_or(Entity::Account);
+        hit.id = stmt->text(1);
+        const QString marked = stmt->text(2);
+        int start = -1;
+        for (QChar c : marked) {
+            if (c == kHitStart) {
+                start = int(hit.snippet.size());
+            } else if (c == kHitEnd) {
+                if (start >= 0)
+                    hit.highlights.append({start, int(hit.snippet.size()) - start});
+                start = -1;
+            } else {
+                hit.snippet += c;
+            }
+        }
+        hits << hit;
+    }
+    return hits;
+}
+
+Result<QMap<Entity, int>> Store::counts()
+{
+    QMap<Entity, int> result;
+    for (const EntitySpec &spec : allEntities()) {
+        const QByteArray sql = u"SELECT count(*) FROM %1 WHERE deleted = 0"_s.arg(spec.table).toUtf8();
+        auto count = m_db.scalar(sql.constData());
+        if (!count)
+            return count.error();
+        result.insert(spec.entity, count->toInt());
+    }
+    return result;
+}
+
+Result<int> Store::pendingCount()
+{
+    auto count = m_db.scalar("SELECT count(*) FROM outbox");
+    if (!count)
+        return count.error();
+    return count->toInt();
+}
+
+Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
+{
+    auto stmt = m_db.prepare("SELECT seq, mutation_id, entity, record_id, op, hlc, fields, base FROM outbox "
+                             "ORDER BY seq LIMIT ?");
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, qint64(limit));
+    QList<OutboxEntry> entries;
+    while (true) {
+        auto row = stmt->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            break;
+        OutboxEntry entry;
+        entry.seq = stmt->integer(0);
+        entry.mutationId = stmt->text(1);
+        entry.entity = entityFromName(stmt->text(2)).value_or(Entity::Account);
+        entry.recordId = stmt->text(3);
+        entry.op = stmt->text(4);
+        entry.hlc = stmt->text(5);
+        entry.fields = parseObject(stmt->text(6));
+        entry.base = parseObject(stmt->text(7));
+        entries << entry;
+    }
+    return entries;
+}
+
+Result<QStringList> Store::verify()
+{
+    QStringList problems;
+    auto integrity = m_db.prepare("PRAGMA integrity_check");
+    if (!integrity)
+        return integrity.error();
+    while (true) {
+        auto row = integrity->step();
+        if (!row) {
+            problems << row.error().message;
+            break;
+        }
+        if (!*row)
+            break;
+        if (integrity->text(0) != u"ok"_s)
+            problems << u"integrity_check: "_s + integrity->text(0);
+    }
+    auto cipher = m_db.prepare("PRAGMA cipher_integrity_check");
+    if (!cipher)
+        return cipher.error();
+    while (true) {
+        auto row = cipher->step();
+        if (!row) {
+            problems << row.error().message;
+            break;
+        }
+        if (!*row)
+            break;
+        problems << u"cipher_integrity_check: "_s + cipher->text(0);
+    }
+    if (auto fts = m_db.exec("INSERT INTO search (search) VALUES ('integrity-check')"); !fts)
+        problems << u"The search index is damaged."_s;
+    return problems;
+}
+
+} // namespace fieldnotes

@@ -1,0 +1,377 @@
+#include "base/securebuffer.h"
+#include "records/validator.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace fieldnotes;
+
+namespace {
+
+QByteArray fileHash(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+}
+
+} // namespace
+
+/** Tests the encrypted store: records, outbox, search, and how it refuses bad keys and foreign files. */
+class TestStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    SecureBuffer m_key;
+
+    std::unique_ptr<Store> freshStore(const QString &name, HlcClock::WallClock clock = {})
+    {
+        const QString dir = m_dir.filePath(name);
+        QDir().mkpath(dir);
+        auto store = Store::create(dir, m_key, std::move(clock));
+        if (!store) {
+            qWarning() << store.error().message;
+            return nullptr;
+        }
+        return std::move(*store);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_key = SecureBuffer::random(32);
+    }
+
+    void refusesOtherCipherVersions()
+    {
+        QVERIFY(Database::checkCipherVersion(u"4.6.1 community"_s).ok());
+        const auto old = Database::checkCipherVersion(u"3.4.1"_s);
+        QVERIFY(!old.ok());
+        QCOMPARE(old.error().code, ErrorCode::Incompatible);
+        QVERIFY(old.error().message.contains(u"4.x"_s));
+        QVERIFY(!Database::checkCipherVersion(QString()).ok());
+    }
+
+    void createsPrivateFilesAndRefusesToRecreate()
+    {
+        auto store = freshStore(u"private"_s);
+        QVERIFY(store);
+        QVERIFY(store->put(Entity::Account, {}, {{u"name"_s, u"Acme"_s}}).ok());
+        const QString db = Store::databaseFiles(m_dir.filePath(u"private"_s)).constFirst();
+        QCOMPARE(QFileInfo(db).permissions() & 0x0077, QFileDevice::Permissions());
+        const QFileInfo wal(db + u"-wal"_s);
+        QVERIFY(wal.exists());
+        QCOMPARE(wal.permissions() & 0x0077, QFileDevice::Permissions());
+        store.reset();
+
+        auto again = Store::create(m_dir.filePath(u"private"_s), m_key);
+        QVERIFY(!again.ok());
+        QCOMPARE(again.error().code, ErrorCode::AlreadyExists);
+
+        auto missing = Store::open(m_dir.filePath(u"nothing-here"_s), m_key);
+        QVERIFY(!missing.ok());
+        QCOMPARE(missing.error().code, ErrorCode::NotFound);
+        QVERIFY(!QFile::exists(Store::databaseFiles(m_dir.filePath(u"nothing-here"_s)).constFirst()));
+    }
+
+    void putGetUpdateDelete()
+    {
+        auto store = freshStore(u"crud"_s);
+        QVERIFY(store);
+        auto id = store->put(Entity::Account, {}, {{u"name"_s, u"Acme"_s}, {u"segment"_s, u"retail"_s}});
+        QVERIFY(id.ok());
+        QVERIFY(Validator::isUuid(*id));
+
+        auto record = store->get(Entity::Account, *id);
+        QVERIFY(record.ok());
+        QCOMPARE(record->fields.value(u"name"_s).toString(), u"Acme"_s);
+        QCOMPARE(record->fieldHlcs.size(), 2);
+
+        QVERIFY(store->put(Entity::Account, *id, {{u"segment"_s, QJsonValue::Null}, {u"domain"_s, u"a.io"_s}}).ok());
+        record = store->get(Entity::Account, *id);
+        QVERIFY(!record->fields.contains(u"segment"_s));
+        QCOMPARE(record->fields.value(u"domain"_s).toString(), u"a.io"_s);
+
+        // An update that changes nothing writes nothing.
+        const int pendingBefore = *store->pendingCount();
+        QVERIFY(store->put(Entity::Account, *id, {{u"domain"_s, u"a.io"_s}}).ok());
+        QCOMPARE(*store->pendingCount(), pendingBefore);
+
+        // An update is validated as an update; a bad value changes nothing.
+        auto bad = store->put(Entity::Account, *id, {{u"name"_s, 7}});
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().code, ErrorCode::InvalidInput);
+        QCOMPARE(*store->pendingCount(), pendingBefore);
+
+        QVERIFY(store->remove(Entity::Account, *id).ok());
+        QCOMPARE(store->get(Entity::Account, *id).error().code, ErrorCode::NotFound);
+        QCOMPARE(store->put(Entity::Account, *id, {{u"name"_s, u"Back"_s}}).error().code, ErrorCode::NotFound);
+        QCOMPARE(store->remove(Entity::Account, *id).error().code, ErrorCode::NotFound);
+        QVERIFY(store->list(Entity::Account)->isEmpty());
+
+        auto ids = store->counts();
+        QVERIFY(ids.ok());
+        QCOMPARE(ids->value(Entity::Account), 0);
+    }
+
+    void outboxRecordsChangedFieldsWithBase()
+    {
+        qint64 wall = 1'700'000'000'000;
+        auto store = freshStore(u"outbox"_s, [&] { return wall; });
+        QVERIFY(store);
+        auto id = store->put(Entity::Insight, {}, {{u"kind"_s, u"need"_s}, {u"text"_s, u"Offline first"_s}});
+        QVERIFY(id.ok());
+        wall += 1000;
+        QVERIFY(store->put(Entity::Insight, *id, {{u"importance"_s, 4}, {u"text"_s, u"Offline first"_s}}).ok());
+        wall += 1000;
+        QVERIFY(store->remove(Entity::Insight, *id).ok());
+
+        auto entries = store->pendingMutations(10);
+        QVERIFY(entries.ok());
+        QCOMPARE(entries->size(), 3);
+        const OutboxEntry &create = entries->at(0);
+        const OutboxEntry &update = entries->at(1);
+        const OutboxEntry &remove = entries->at(2);
+        QCOMPARE(create.op, u"upsert"_s);
+        QCOMPARE(create.fields.size(), 2);
+        QVERIFY(create.base.value(u"text"_s).isNull());
+        QCOMPARE(update.fields.keys(), QStringList{u"importance"_s}); // unchanged text left out
+        QVERIFY(update.base.value(u"importance"_s).isNull());
+        QCOMPARE(remove.op, u"delete"_s);
+        QVERIFY(create.hlc < update.hlc);
+        QVERIFY(update.hlc < remove.hlc);
+        QVERIFY(create.hlc.startsWith(u"1700000000000-0000-"_s));
+        QVERIFY(create.mutationId != update.mutationId);
+
+        // The base of a later edit is the hlc of the value it replaces.
+        auto second = store->put(Entity::Tag, {}, {{u"name"_s, u"pricing"_s}});
+        wall += 1000;
+        QVERIFY(store->put(Entity::Tag, *second, {{u"name"_s, u"price"_s}}).ok());
+        entries = store->pendingMutations(10);
+        QCOMPARE(entries->last().base.value(u"name"_s).toString(), entries->at(3).hlc);
+    }
+
+    void clockSurvivesReopenAndWallClockGoingBack()
+    {
+        const QString dir = m_dir.filePath(u"clock"_s);
+        QDir().mkpath(dir);
+        QString firstHlc;
+        {
+            auto store = Store::create(dir, m_key, [] { return qint64(2'000'000'000'000); });
+            QVERIFY(store.ok());
+            QVERIFY((*store)->put(Entity::Tag, {}, {{u"name"_s, u"x"_s}}).ok());
+            firstHlc = (*store)->pendingMutations(1)->constFirst().hlc;
+        }
+        auto store = Store::open(dir, m_key, [] { return qint64(1'000'000'000'000); });
+        QVERIFY(store.ok());
+        QVERIFY((*store)->put(Entity::Tag, {}, {{u"name"_s, u"y"_s}}).ok());
+        QVERIFY((*store)->pendingMutations(2)->last().hlc > firstHlc);
+    }
+
+    void putManyIsAllOrNothing()
+    {
+        auto store = freshStore(u"batch"_s);
+        QVERIFY(store);
+        QList<Store::PutItem> items{{Entity::Account, {}, {{u"name"_s, u"One"_s}}},
+                                    {Entity::Tag, {}, {{u"name"_s, u"Two"_s}}},
+                                    {Entity::Account, {}, {{u"domain"_s, u"no-name.io"_s}}}};
+        auto result = store->putMany(items);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::InvalidInput);
+        QCOMPARE(store->counts()->value(Entity::Account), 0);
+        QCOMPARE(store->counts()->value(Entity::Tag), 0);
+        QCOMPARE(*store->pendingCount(), 0);
+
+        items.removeLast();
+        QCOMPARE(store->putMany(items)->size(), 2);
+        QCOMPARE(store->counts()->value(Entity::Account), 1);
+        QCOMPARE(store->counts()->value(Entity::Tag), 1);
+        QCOMPARE(*store->pendingCount(), 2);
+    }
+
+    void listsInOrderAndByAccount()
+    {
+        auto store = freshStore(u"list"_s);
+        QVERIFY(store);
+        const QString acme = *store->put(Entity::Account, {}, {{u"name"_s, u"acme"_s}});
+        const QString zeta = *store->put(Entity::Account, {}, {{u"name"_s, u"Zeta"_s}});
+        QVERIFY(store->put(Entity::Account, {}, {{u"name"_s, u"Beta"_s}}).ok());
+        QStringList names;
+        const auto accounts = store->list(Entity::Account);
+        for (const Record &r : *accounts)
+            names << r.fields.value(u"name"_s).toString();
+        QCOMPARE(names, QStringList({u"acme"_s, u"Beta"_s, u"Zeta"_s}));
+
+        for (int day = 1; day <= 3; ++day) {
+            QVERIFY(store->put(Entity::Conversation, {},
+                               {{u"account_id"_s, acme}, {u"title"_s, u"day %1"_s.arg(day)},
+                                {u"occurred_at"_s, u"2026-11-0%1T10:00:00Z"_s.arg(day)}})
+                        .ok());
+        }
+        QVERIFY(store->put(Entity::Conversation, {}, {{u"account_id"_s, zeta}, {u"title"_s, u"other"_s}}).ok());
+        auto conversations = store->list(Entity::Conversation, {acme, 2, 0});
+        QVERIFY(conversations.ok());
+        QCOMPARE(conversations->size(), 2);
+        QCOMPARE(conversations->at(0).fields.value(u"title"_s).toString(), u"day 3"_s); // newest first
+        QCOMPARE(conversations->at(1).fields.value(u"title"_s).toString(), u"day 2"_s);
+        QCOMPARE(store->list(Entity::Tag, {acme, -1, 0}).error().code, ErrorCode::InvalidInput);
+    }
+
+    void searchRanksAndMarksHits()
+    {
+        auto store = freshStore(u"search"_s);
+        QVERIFY(store);
+        const QString acme = *store->put(Entity::Account, {}, {{u"name"_s, u"Acme Logistics"_s}});
+        const QString conv = *store->put(
+            Entity::Conversation, {},
+            {{u"account_id"_s, acme}, {u"title"_s, u"Warehouse visit"_s},
+             {u"notes"_s, u"They need offline scanning in the cold store. Pricing was not a concern."_s}});
+        const QString insight = *store->put(Entity::Insight, {},
+                                            {{u"kind"_s, u"need"_s}, {u"text"_s, u"Offline scanning in cold storage"_s},
+                                             {u"quote"_s, u"We lose signal behind the freezer doors"_s}});
+
+        auto hits = store->search(u"offline scanning"_s);
+        QVERIFY(hits.ok());
+        QCOMPARE(hits->size(), 2);
+        QStringList ids{hits->at(0).id, hits->at(1).id};
+        QVERIFY(ids.contains(conv));
+        QVERIFY(ids.contains(insight));
+        for (const SearchHit &hit : *hits) {
+            QVERIFY(!hit.highlights.isEmpty());
+            for (const auto &[start, length] : hit.highlights)
+                QVERIFY(hit.snippet.mid(start, length).compare(u"offline"_s, Qt::CaseInsensitive) == 0
+                        || hit.snippet.mid(start, length).compare(u"scanning"_s, Qt::CaseInsensitive) == 0);
+        }
+
+        // Prefixes match (search as you type), accents are folded, quotes are searched.
+        QCOMPARE(store->search(u"logis"_s)->size(), 1);
+        QCOMPARE(store->search(u"logis"_s)->constFirst().entity, Entity::Account);
+        QCOMPARE(store->search(u"fréezer"_s)->size(), 1);
+
+        // FTS syntax in user input is just text: no error, no crash.
+        for (const QString &nasty : {u"\"unbalanced"_s, u"NEAR(a b"_s, u"a AND OR b"_s, u"*"_s, u"col:offline"_s,
+                                     u"') OR 1=1 --"_s, u"^offline"_s, u"\u0000"_s, QString()}) {
+            auto result = store->search(nasty);
+            QVERIFY2(result.ok(), qPrintable(nasty));
+        }
+        QCOMPARE(store->search(u"zzz:offline"_s)->size(), 0); // "zzz" is not in any record
+
+        // Edits and deletes keep the index in step.
+        QVERIFY(store->put(Entity::Insight, insight, {{u"text"_s, u"Battery life"_s}, {u"quote"_s, QJsonValue::Null}})
+                    .ok());
+        QCOMPARE(store->search(u"freezer"_s)->size(), 0);
+        QCOMPARE(store->search(u"battery"_s)->size(), 1);
+        QVERIFY(store->remove(Entity::Conversation, conv).ok());
+        QCOMPARE(store->search(u"warehouse"_s)->size(), 0);
+        QVERIFY(store->verify()->isEmpty());
+    }
+
+    void wrongKeyChangesNothing()
+    {
+        const QString dir = m_dir.filePath(u"wrongkey"_s);
+        {
+            auto store = freshStore(u"wrongkey"_s);
+            QVERIFY(store);
+            QVERIFY(store->put(Entity::Account, {}, {{u"name"_s, u"Acme"_s}}).ok());
+        }
+        const QStringList files = Store::databaseFiles(dir);
+        QList<QByteArray> before;
+        for (const QString &f : files)
+            before << fileHash(f);
+        const SecureBuffer otherKey = SecureBuffer::random(32);
+        auto store = Store::open(dir, otherKey);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, ErrorCode::Corrupt);
+        QVERIFY(store.error().message.contains(u"not changed"_s));
+        for (int i = 0; i < files.size(); ++i)
+            QCOMPARE(fileHash(files[i]), before[i]);
+        QVERIFY(Store::open(dir, m_key).ok());
+    }
+
+    void refusesAStoreOfAnotherCipherVersion()
+    {
+        // The same key, but the file written in SQLCipher 3's format.
+        const QString dir = m_dir.filePath(u"v3"_s);
+        QDir().mkpath(dir);
+        const QString path = Store::databaseFiles(dir).constFirst();
+        {
+            sqlite3 *db = nullptr;
+            QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+            QByteArray literal = "x'";
+            literal += QByteArray(reinterpret_cast<const char *>(m_key.data()), 32).toHex();
+            literal += "'";
+            QCOMPARE(sqlite3_key(db, literal.constData(), int(literal.size())), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(db, "PRAGMA cipher_compatibility = 3; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+                                  nullptr, nullptr, nullptr),
+                     SQLITE_OK);
+            sqlite3_close(db);
+        }
+        const QByteArray before = fileHash(path);
+        auto store = Store::open(dir, m_key);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, ErrorCode::Corrupt);
+        QVERIFY2(store.error().message.contains(u"another SQLCipher version"_s), qPrintable(store.error().message));
+        QCOMPARE(fileHash(path), before);
+    }
+
+    void refusesADatabaseThatIsNotAFieldnotesStore()
+    {
+        const QString dir = m_dir.filePath(u"foreign"_s);
+        QDir().mkpath(dir);
+        const QString path = Store::databaseFiles(dir).constFirst();
+        {
+            auto db = Database::open(path, m_key, Database::OpenMode::Create);
+            QVERIFY(db.ok());
+            QVERIFY(db->exec("CREATE TABLE t (x)").ok());
+        }
+        auto store = Store::open(dir, m_key);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, ErrorCode::Incompatible);
+    }
+
+    void refusesANewerSchema()
+    {
+        const QString dir = m_dir.filePath(u"newer"_s);
+        {
+            auto store = freshStore(u"newer"_s);
+            QVERIFY(store);
+        }
+        {
+            auto db = Database::open(Store::databaseFiles(dir).constFirst(), m_key, Database::OpenMode::Existing);
+            QVERIFY(db.ok());
+            QVERIFY(db->exec("PRAGMA user_version = 999").ok());
+        }
+        auto store = Store::open(dir, m_key);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, ErrorCode::Incompatible);
+        QVERIFY(store.error().message.contains(u"newer version"_s));
+    }
+
+    void rejectsBadIds()
+    {
+        auto store = freshStore(u"ids"_s);
+        QVERIFY(store);
+        QCOMPARE(store->put(Entity::Tag, u"not-a-uuid"_s, {{u"name"_s, u"x"_s}}).error().code, ErrorCode::InvalidInput);
+        QCOMPARE(store->get(Entity::Tag, u"'; DROP TABLE tags; --"_s).error().code, ErrorCode::NotFound);
+        const QString id = u"6F1C2D3E-0000-4000-8000-0000000000AB"_s;
+        QCOMPARE(*store->put(Entity::Tag, id, {{u"name"_s, u"x"_s}}), id.toLower());
+        QVERIFY(store->get(Entity::Tag, id).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
