@@ -141,14 +141,18 @@ bool isDomain(const QString &text)
 
 QJsonObject ImportReport::toJson() const
 {
-    QJsonArray skippedJson;
-    for (const SkippedRow &row : skipped)
-        skippedJson.append(QJsonObject{{u"line"_s, row.line}, {u"reason"_s, row.reason}});
+    const auto rowsJson = [](const QList<SkippedRow> &lines) {
+        QJsonArray array;
+        for (const SkippedRow &row : lines)
+            array.append(QJsonObject{{u"line"_s, row.line}, {u"reason"_s, row.reason}});
+        return array;
+    };
     return QJsonObject{{u"rows"_s, rows},
                        {u"accounts_created"_s, accountsCreated},
                        {u"accounts_reused"_s, accountsReused},
                        {u"contacts_created"_s, contactsCreated},
-                       {u"skipped"_s, skippedJson},
+                       {u"skipped"_s, rowsJson(skipped)},
+                       {u"dropped_values"_s, rowsJson(droppedValues)},
                        {u"ignored_columns"_s, QJsonArray::fromStringList(ignoredColumns)}};
 }
 
@@ -280,6 +284,13 @@ Result<ImportReport> AccountImport::importTable(Store &store, const CsvTable &ta
             const FieldSpec *spec = entitySpec(target.entity).field(target.field);
             Q_ASSERT(spec);
             if (auto valid = Validator::validateValue(target.entity, *spec, text); !valid) {
+                if (t == Owner) {
+                    report.droppedValues << SkippedRow{
+                        row.line, u"Line %1, column \"%2\": not an email address, so the account gets no owner."_s
+                                      .arg(row.line)
+                                      .arg(columnLabel(header, column[t]))};
+                    continue;
+                }
                 invalid = u"Line %1, column \"%2\": %3."_s.arg(row.line).arg(columnLabel(header, column[t]),
                                                                    valid.error().message);
                 break;

@@ -28,10 +28,13 @@ struct ImportReport
     int accountsReused = 0; ///< distinct accounts already in the store that rows of the file matched
     int contactsCreated = 0;
     QList<SkippedRow> skipped;
+    /// Values left out of rows that were still imported: an account owner that is not an email address (CRMs
+    /// often export the owner's name) is not worth losing the whole row over.
+    QList<SkippedRow> droppedValues;
     QStringList ignoredColumns; ///< header names of columns that were not imported, in file order
 
     /// {"rows", "accounts_created", "accounts_reused", "contacts_created", "skipped": [{"line", "reason"}],
-    /// "ignored_columns": [..]}, as `fieldnotes-cli import-accounts` prints it.
+    /// "dropped_values": [{"line", "reason"}], "ignored_columns": [..]}, as `fieldnotes-cli import-accounts` prints it.
     [[nodiscard]] QJsonObject toJson() const;
 };
 

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -85,9 +86,14 @@ Result<void> Database::checkCipherVersion(const QString &version)
 
 Result<Database> Database::open(const QString &path, const SecureBuffer &key, OpenMode mode)
 {
-    const bool existed = QFile::exists(path);
-    if (mode == OpenMode::Existing && !existed)
+    const QFileInfo info(path);
+    if (mode == OpenMode::Existing && !info.exists())
         return makeError(ErrorCode::NotFound, u"There is no database file at %1."_s.arg(path));
+    // SQLite would take an empty file for a new database and write to it; ours are never empty.
+    if (mode == OpenMode::Existing && info.size() == 0) {
+        return makeError(ErrorCode::Corrupt, u"The database file is empty: it is damaged, or its creation was "
+                                             u"interrupted. The file was not changed."_s);
+    }
     if (mode == OpenMode::Create) {
         if (auto created = createPrivateFile(path); !created)
             return created.error();
@@ -106,6 +112,11 @@ Result<Database> Database::open(const QString &path, const SecureBuffer &key, Op
         if (sqlite3_key_v2(raw, "main", literal.data(), static_cast<int>(literal.size())) != SQLITE_OK)
             return db.lastError(u"set the database key"_s);
     }
+
+    // SQLCipher's own log lines (e.g. "hmac check failed for pgno=1") would reach the user's terminal; our errors
+    // say the same in words.
+    if (auto quiet = db.exec("PRAGMA cipher_log_level = NONE"); !quiet)
+        return quiet.error();
 
     // Refuse before touching the file: 3.x silently lacks FTS5 and uses another format.
     auto version = db.scalar("PRAGMA cipher_version");
@@ -130,20 +141,23 @@ Result<Database> Database::open(const QString &path, const SecureBuffer &key, Op
         return schema.error();
     }
 
-    for (const char *pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA cache_size = -16384",
-                               "PRAGMA busy_timeout = 5000", "PRAGMA trusted_schema = OFF"}) {
-        auto r = db.prepare(pragma);
-        if (!r)
+    // Connection settings only: nothing here writes to the file (WAL is switched on by enableWal()).
+    for (const char *pragma : {"PRAGMA synchronous = FULL", "PRAGMA cache_size = -16384", "PRAGMA busy_timeout = 5000",
+                               "PRAGMA trusted_schema = OFF"}) {
+        if (auto r = db.exec(pragma); !r)
             return r.error();
-        while (true) {
-            auto row = r->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
-        }
     }
     return db;
+}
+
+Result<void> Database::enableWal()
+{
+    auto mode = scalar("PRAGMA journal_mode = WAL");
+    if (!mode)
+        return mode.error();
+    if (mode->toString() != u"wal"_s)
+        return makeError(ErrorCode::Io, u"The database cannot use write-ahead logging on this file system."_s);
+    return {};
 }
 
 Result<void> Database::exec(const char *sql)

@@ -36,6 +36,9 @@ public:
      */
     [[nodiscard]] static Result<Database> open(const QString &path, const SecureBuffer &key, OpenMode mode);
 
+    /// Switches the file to write-ahead logging (this writes to it: only for a file known to be ours).
+    [[nodiscard]] Result<void> enableWal();
+
     [[nodiscard]] Result<void> exec(const char *sql);
     [[nodiscard]] Result<Statement> prepare(const char *sql);
     [[nodiscard]] Result<QVariant> scalar(const char *sql);

@@ -20,6 +20,7 @@ namespace {
 constexpr char16_t kHitStart = 0xE000; // private-use marks around hits in FTS snippets
 constexpr char16_t kHitEnd = 0xE001;
 constexpr int kMaxSearchTerms = 32;
+constexpr int kMaxRankedMatches = 500;
 
 QString newId()
 {
@@ -180,6 +181,8 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
         if (*version == 0)
             return makeError(ErrorCode::Incompatible, u"The database file is not a Fieldnotes store."_s);
     }
+    if (auto r = db.enableWal(); !r)
+        return r.error();
     if (auto r = Migrations::migrate(db); !r)
         return r.error();
 
@@ -555,18 +558,19 @@ QString Store::ftsQuery(const QString &text)
 {
     QStringList terms;
     QString term;
-    const auto flush = [&] {
+    const auto flush = [&](bool prefix) {
         if (!term.isEmpty() && terms.size() < kMaxSearchTerms)
-            terms << u"\""_s + term.left(64) + u"\"*"_s;
+            terms << u"\""_s + term.left(64) + (prefix ? u"\"*"_s : u"\""_s);
         term.clear();
     };
     for (QChar c : text) {
         if (c.isLetterOrNumber() || c.category() == QChar::Mark_NonSpacing)
             term += c;
         else
-            flush();
+            flush(false);
     }
-    flush();
+    // Only the word still being typed is a prefix: prefix terms on common words are what makes FTS5 slow.
+    flush(true);
     return terms.join(u' ');
 }
 
@@ -576,14 +580,19 @@ Result<QList<SearchHit>> Store::search(const QString &text, int limit)
     const QString query = ftsQuery(text);
     if (query.isEmpty() || limit <= 0)
         return hits;
+    // FTS5 scores every match before it can sort; a word in most records makes that slow. So the ranking
+    // considers the newest kMaxRankedMatches matches only (decision 0004): fast, and recent notes matter most.
     auto stmt = m_db.prepare(
         "SELECT d.entity, d.record_id, h.snip FROM ("
         "  SELECT rowid, rank, snippet(search, -1, char(57344), char(57345), '…', 24) AS snip FROM search"
-        "  WHERE search MATCH ?1 AND rank MATCH 'bm25(5.0, 1.0, 1.0)' ORDER BY rank LIMIT ?2"
+        "  WHERE search MATCH ?1 AND rank MATCH 'bm25(5.0, 1.0, 1.0)'"
+        "    AND rowid >= coalesce((SELECT rowid FROM search WHERE search MATCH ?1"
+        "                           ORDER BY rowid DESC LIMIT 1 OFFSET ?3), 0)"
+        "  ORDER BY rank LIMIT ?2"
         ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.rank");
     if (!stmt)
         return stmt.error();
-    stmt->bind(1, query).bind(2, qint64(limit));
+    stmt->bind(1, query).bind(2, qint64(limit)).bind(3, qint64(kMaxRankedMatches - 1));
     while (true) {
         auto row = stmt->step();
         if (!row)
@@ -662,34 +671,35 @@ Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
 
 Result<QStringList> Store::verify()
 {
+    // integrity_check and cipher_integrity_check speak of pages and b-trees; the user gets one sentence per
+    // check that failed, with the number of problems found.
     QStringList problems;
-    auto integrity = m_db.prepare("PRAGMA integrity_check");
-    if (!integrity)
-        return integrity.error();
-    while (true) {
-        auto row = integrity->step();
-        if (!row) {
-            problems << row.error().message;
-            break;
+    const auto countRows = [this](const char *sql, bool okRowMeansSound) -> Result<int> {
+        auto stmt = m_db.prepare(sql);
+        if (!stmt)
+            return stmt.error();
+        int bad = 0;
+        while (true) {
+            auto row = stmt->step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                break;
+            if (!okRowMeansSound || stmt->text(0) != u"ok"_s)
+                ++bad;
         }
-        if (!*row)
-            break;
-        if (integrity->text(0) != u"ok"_s)
-            problems << u"integrity_check: "_s + integrity->text(0);
-    }
-    auto cipher = m_db.prepare("PRAGMA cipher_integrity_check");
-    if (!cipher)
-        return cipher.error();
-    while (true) {
-        auto row = cipher->step();
-        if (!row) {
-            problems << row.error().message;
-            break;
-        }
-        if (!*row)
-            break;
-        problems << u"cipher_integrity_check: "_s + cipher->text(0);
-    }
+        return bad;
+    };
+    auto structure = countRows("PRAGMA integrity_check", true);
+    if (!structure)
+        problems << structure.error().message;
+    else if (*structure > 0)
+        problems << u"The database file is damaged: %1 problems in its structure."_s.arg(*structure);
+    auto pages = countRows("PRAGMA cipher_integrity_check", false);
+    if (!pages)
+        problems << pages.error().message;
+    else if (*pages > 0)
+        problems << u"The database file is damaged: %1 pages fail their authentication check."_s.arg(*pages);
     if (auto fts = m_db.exec("INSERT INTO search (search) VALUES ('integrity-check')"); !fts)
         problems << u"The search index is damaged."_s;
     return problems;

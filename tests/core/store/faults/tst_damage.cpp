@@ -11,9 +11,7 @@
 //   truncated to half           open()    page 1 records the database size; SQLite refuses a file shorter than
 //                                         that (SQLITE_CORRUPT) as soon as it reads the schema.
 //   truncated to 100 bytes      open()    page 1 cannot be read and decrypted.
-//   empty file                  open()    SQLite would treat it as a new empty database; it is not our store.
-//                                         (Today open() also writes a page into it and says Incompatible: a
-//                                         core/store bug, marked QEXPECT_FAIL below.)
+//   empty file                  open()    refused before SQLite could take it for a new database and write.
 //   random garbage, same size   open()    page 1 fails its HMAC.
 
 #include "faultsupport.h"
@@ -169,21 +167,12 @@ private slots:
         // Not one byte changed, and no -wal/-shm left behind.
         const QMap<QString, QByteArray> after = faults::snapshotFiles(dir);
         QCOMPARE(after.keys(), before.keys());
-        // Known core/store bug: Database::open runs `PRAGMA journal_mode = WAL` on the empty file, which writes a
-        // fresh encrypted page 1 (0 -> 4096 bytes) before Store::open finds it is not a store. Remove when fixed.
-        QEXPECT_FAIL("empty file", "core/store writes page 1 into an empty file on open (see sqlite.cpp)", Continue);
         QVERIFY2(after == before, "the damaged file was modified");
 
         QVERIFY2(!caughtBy.isEmpty(), "the damage went unnoticed");
         QCOMPARE(caughtBy, catcher);
-        // Known core/store bug: an empty file is reported as Incompatible ("not a Fieldnotes store").
-        QEXPECT_FAIL("empty file", "core/store reports an empty store file as Incompatible, not Corrupt", Continue);
         QCOMPARE(code, ErrorCode::Corrupt);
         const QString problem = whyNotHuman(message);
-        // Known core/store bug: verify() returns integrity_check's raw lines ("Tree 24 page 62: btreeInitPage()
-        // returns error code 11"), not words a person understands. Remove when fixed.
-        QEXPECT_FAIL("flipped byte", "Store::verify() returns raw integrity_check output", Continue);
-        QEXPECT_FAIL("empty file", "core/store says \"not a Fieldnotes store\" for an empty store file", Continue);
         QVERIFY2(problem.isEmpty(), qPrintable(problem.left(300)));
     }
 };
