@@ -321,6 +321,27 @@ QJsonObject runStoreBench(const StoreBenchOptions &options, QString *error)
         memorySecurity = m->isNull() ? QJsonValue() : QJsonValue(m->toString().toInt());
     }
 
+    // cipher_memory_security (process-wide in SQLCipher 4.5+) wipes and locks every buffer SQLCipher frees;
+    // the same searches with it on say what it would cost (decision 0007).
+    std::vector<double> securedSearchMs;
+    {
+        auto db = Database::open(Store::databaseFiles(keyedDir.path()).constFirst(), key, Database::OpenMode::Existing);
+        if (!db || !db->exec("PRAGMA cipher_memory_security = ON").ok()) {
+            *error = u"Cannot switch cipher_memory_security on."_s;
+            return {};
+        }
+        auto store = Store::open(keyedDir.path(), key);
+        if (!store) {
+            *error = store.error().message;
+            return {};
+        }
+        qint64 securedHits = 0;
+        securedSearchMs = timeSearches(**store, queries, error, &securedHits);
+        if (!error->isEmpty())
+            return {};
+        (void)db->exec("PRAGMA cipher_memory_security = OFF");
+    }
+
     QString kdfHow;
     const double kdfMs = kdfMilliseconds(&kdfHow);
     progress(u"  kdf: %1 ms (%2)"_s.arg(kdfMs, 0, 'f', 0).arg(kdfHow));
@@ -355,6 +376,9 @@ QJsonObject runStoreBench(const StoreBenchOptions &options, QString *error)
         {u"kdf_ms"_s, rounded(kdfMs, 1)},
         {u"sqlcipher_version"_s, version},
         {u"cipher_memory_security"_s, memorySecurity},
+        {u"search_p50_memory_security_ms"_s, rounded(percentile(securedSearchMs, 0.5))},
+        {u"search_p95_memory_security_ms"_s, rounded(percentile(securedSearchMs, 0.95))},
+        {u"search_plain_p95_ms"_s, rounded(percentile(plainSearchMs, 0.95))},
     };
 }
 

@@ -1,0 +1,201 @@
+#include "storage/connectionpool.h"
+
+#include <QAtomicInteger>
+#include <QHash>
+#include <QMutex>
+#include <QSet>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+#include <QUrlQuery>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes::server {
+
+struct ConnectionPool::Registry
+{
+    QMutex mutex;
+    QSet<QString> names;
+};
+
+namespace {
+
+QAtomicInteger<quint64> g_nextPoolId {1};
+QAtomicInteger<quint64> g_nextConnection {1};
+
+// Owned by each thread: removes the thread's connections when it ends, unless their pool went first.
+struct ThreadConnections
+{
+    struct Entry
+    {
+        std::weak_ptr<ConnectionPool::Registry> registry;
+        QString name;
+    };
+    QHash<quint64, Entry> entries;
+
+    ~ThreadConnections()
+    {
+        for (const Entry &entry : std::as_const(entries)) {
+            if (auto registry = entry.registry.lock()) {
+                QMutexLocker lock(&registry->mutex);
+                if (registry->names.remove(entry.name))
+                    QSqlDatabase::removeDatabase(entry.name);
+            }
+        }
+    }
+};
+
+thread_local ThreadConnections t_connections;
+
+Error dbError(const QString &what)
+{
+    return makeError(ErrorCode::Unavailable, u"cannot open the server database: %1"_s.arg(what));
+}
+
+// libpq options that may come in the URL query; anything else is refused rather than silently ignored.
+const QStringList &knownPgOptions()
+{
+    static const QStringList options {u"sslmode"_s, u"sslrootcert"_s, u"sslcert"_s, u"sslkey"_s, u"connect_timeout"_s,
+        u"application_name"_s, u"target_session_attrs"_s};
+    return options;
+}
+
+} // namespace
+
+Result<DbConfig> DbConfig::parse(const QString &url)
+{
+    DbConfig config;
+    if (url.startsWith(u"postgresql://"_s) || url.startsWith(u"postgres://"_s)) {
+        const QUrl parsed(url, QUrl::StrictMode);
+        if (!parsed.isValid())
+            return makeError(ErrorCode::InvalidInput, u"the PostgreSQL URL is not valid"_s);
+        config.postgres = true;
+        config.host = parsed.host();
+        config.port = parsed.port(-1);
+        config.user = parsed.userName();
+        config.password = parsed.password();
+        config.database = parsed.path().mid(1);
+        QStringList options;
+        const QUrlQuery query(parsed);
+        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+            if (key == u"host"_s)
+                config.host = value;
+            else if (key == u"port"_s)
+                config.port = value.toInt();
+            else if (key == u"user"_s)
+                config.user = value;
+            else if (key == u"password"_s)
+                config.password = value;
+            else if (key == u"dbname"_s)
+                config.database = value;
+            else if (knownPgOptions().contains(key) && !value.contains(u';'))
+                options << u"%1=%2"_s.arg(key, value);
+            else
+                return makeError(ErrorCode::InvalidInput, u"the PostgreSQL URL has an unsupported option"_s);
+        }
+        config.connectOptions = options.join(u';');
+        if (config.database.isEmpty())
+            return makeError(ErrorCode::InvalidInput, u"the PostgreSQL URL names no database"_s);
+        return config;
+    }
+    QString path = url;
+    if (path.startsWith(u"sqlite:"_s))
+        path = path.mid(7);
+    if (path.isEmpty() || path == u":memory:"_s)
+        return makeError(ErrorCode::InvalidInput, u"the SQLite database must be a file"_s);
+    config.path = path;
+    return config;
+}
+
+ConnectionPool::ConnectionPool(DbConfig config)
+    : m_config(std::move(config))
+    , m_id(g_nextPoolId.fetchAndAddRelaxed(1))
+    , m_registry(std::make_shared<Registry>())
+{ }
+
+ConnectionPool::~ConnectionPool()
+{
+    QMutexLocker lock(&m_registry->mutex);
+    for (const QString &name : std::as_const(m_registry->names))
+        QSqlDatabase::removeDatabase(name);
+    m_registry->names.clear();
+    t_connections.entries.remove(m_id);
+}
+
+Result<QSqlDatabase> ConnectionPool::get()
+{
+    auto it = t_connections.entries.find(m_id);
+    if (it != t_connections.entries.end()) {
+        QSqlDatabase db = QSqlDatabase::database(it->name, false);
+        if (db.isOpen())
+            return db;
+        // Closed after a broken link: drop it and connect anew.
+        db = QSqlDatabase();
+        QMutexLocker lock(&m_registry->mutex);
+        if (m_registry->names.remove(it->name))
+            QSqlDatabase::removeDatabase(it->name);
+        t_connections.entries.erase(it);
+    }
+
+    const QString name = u"fieldnotes-server-%1-%2"_s.arg(m_id).arg(g_nextConnection.fetchAndAddRelaxed(1));
+    QString failure;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(m_config.postgres ? u"QPSQL"_s : u"QSQLITE"_s, name);
+        if (!db.isValid()) {
+            failure = u"the Qt SQL driver %1 is not installed"_s.arg(m_config.postgres ? u"QPSQL"_s : u"QSQLITE"_s);
+        } else {
+            if (m_config.postgres) {
+                if (!m_config.host.isEmpty())
+                    db.setHostName(m_config.host);
+                if (m_config.port > 0)
+                    db.setPort(m_config.port);
+                db.setUserName(m_config.user);
+                db.setPassword(m_config.password);
+                db.setDatabaseName(m_config.database);
+                db.setConnectOptions(m_config.connectOptions);
+            } else {
+                db.setDatabaseName(m_config.path);
+                db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=30000"_s);
+            }
+            if (!db.open()) {
+                // The driver's text may name the host or user; it never holds the password.
+                failure = m_config.postgres ? u"PostgreSQL refused the connection"_s : u"SQLite cannot open the file"_s;
+            } else {
+                QSqlQuery q(db);
+                const QStringList setup = m_config.postgres
+                    ? QStringList {u"SET client_min_messages TO WARNING"_s}
+                    : QStringList {
+                        u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=FULL"_s, u"PRAGMA foreign_keys=ON"_s};
+                for (const QString &sql : setup) {
+                    if (!q.exec(sql)) {
+                        failure = u"cannot set up the connection"_s;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if (!failure.isEmpty()) {
+        QSqlDatabase::removeDatabase(name);
+        return dbError(failure);
+    }
+    {
+        QMutexLocker lock(&m_registry->mutex);
+        m_registry->names.insert(name);
+    }
+    t_connections.entries.insert(m_id, {m_registry, name});
+    return QSqlDatabase::database(name, false);
+}
+
+void ConnectionPool::checkBroken(const QSqlDatabase &db)
+{
+    if (!m_config.postgres)
+        return;
+    QSqlDatabase copy = db;
+    QSqlQuery ping(copy);
+    if (!ping.exec(u"SELECT 1"_s))
+        copy.close();
+}
+
+} // namespace fieldnotes::server

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "protocol/protocol.h"
+#include "storage/role.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+
+namespace fieldnotes::server {
+
+/** A conflict as stored: a value that lost a concurrent edit, and the record seq at which it was recorded. */
+struct StoredConflict
+{
+    QString field;
+    QJsonValue value;
+    Hlc hlc;
+    qint64 seq = 0;
+};
+
+/** One record row of one team as the merge sees it. */
+struct StoredRecord
+{
+    bool exists = false;
+    Entity entity = Entity::Account;
+    QString recordId;
+    bool deleted = false;
+    QJsonObject fields; ///< null values are kept: a cleared field still has an hlc
+    QMap<QString, Hlc> fieldHlcs;
+    QMap<QString, qint64> fieldSeqs; ///< the seq at which each field's current value was stored
+    Hlc hlc; ///< newest stamp of any field or of the delete
+    qint64 seq = 0;
+    QList<StoredConflict> conflicts;
+};
+
+struct MergeOptions
+{
+    qint64 serverNowMs = 0;
+    qint64 maxClockAheadMs = 10 * 60 * 1000;
+};
+
+struct MergeOutcome
+{
+    protocol::MutationResult result;
+    bool changed = false; ///< the row (or its conflicts) changed: it gets `seq`
+};
+
+/**
+ * Applies one mutation to one record (SYNC-API.md "Merge rules"): role, validation and clock checks, then
+ * field-level last-writer-wins with concurrent losers kept as conflicts, and tombstones that win over every edit.
+ * `seq` is the sequence number the record gets if it changes. Pure: no storage, so it can be reasoned about alone.
+ */
+MergeOutcome applyMutation(
+    StoredRecord &record, const protocol::Mutation &mutation, Role role, qint64 seq, const MergeOptions &options);
+
+/** Whether `role` may see this record's content; sales sees accounts, contacts, tags, leads, published insights. */
+bool isVisibleTo(Role role, Entity entity, const QJsonObject &fields);
+/** Whether `role` may ever see records of this entity (sales: never conversations or guides). */
+bool isEntityReadable(Role role, Entity entity);
+
+} // namespace fieldnotes::server

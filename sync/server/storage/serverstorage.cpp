@@ -1,0 +1,868 @@
+#include "storage/serverstorage.h"
+
+#include "records/validator.h"
+#include "storage/connectionpool.h"
+#include "storage/merge.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+#include <QVariant>
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes::server {
+
+using protocol::Change;
+using protocol::Conflict;
+using protocol::Mutation;
+using protocol::MutationResult;
+using protocol::MutationStatus;
+
+namespace {
+
+constexpr char kCursorVersion = 1;
+constexpr int kCursorPayloadBytes = 1 + 16 + 8;
+constexpr int kCursorBytes = kCursorPayloadBytes + crypto_auth_hmacsha256_BYTES;
+
+// ---- schema: numbered migrations; the same DDL works on SQLite and PostgreSQL (BIGINT is INTEGER to SQLite).
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> steps {
+        // 1: teams, users, devices, server secrets
+        {
+            u"CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT NOT NULL, created BIGINT NOT NULL)"_s,
+            u"CREATE TABLE users (id TEXT PRIMARY KEY, team_id TEXT NOT NULL REFERENCES teams(id),"
+            " email TEXT NOT NULL, email_key TEXT NOT NULL UNIQUE,"
+            " role TEXT NOT NULL CHECK (role IN ('admin', 'marketer', 'sales')),"
+            " password_hash TEXT NOT NULL, created BIGINT NOT NULL)"_s,
+            u"CREATE INDEX users_team ON users (team_id)"_s,
+            u"CREATE TABLE devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
+            " name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL,"
+            " last_seen BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)"_s,
+            u"CREATE INDEX devices_user ON devices (user_id)"_s,
+            u"CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+        },
+        // 2: records and sync state
+        {
+            u"CREATE TABLE team_seq (team_id TEXT PRIMARY KEY REFERENCES teams(id), last_seq BIGINT NOT NULL)"_s,
+            u"INSERT INTO team_seq (team_id, last_seq) SELECT id, 0 FROM teams"_s,
+            u"CREATE TABLE records (team_id TEXT NOT NULL REFERENCES teams(id), record_id TEXT NOT NULL,"
+            " entity TEXT NOT NULL, deleted INTEGER NOT NULL, fields TEXT NOT NULL, field_hlcs TEXT NOT NULL,"
+            " field_seqs TEXT NOT NULL, hlc TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (team_id, record_id))"_s,
+            u"CREATE UNIQUE INDEX records_team_seq ON records (team_id, seq)"_s,
+            u"CREATE TABLE conflicts (team_id TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,"
+            " value TEXT NOT NULL, hlc TEXT NOT NULL, device_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+            " PRIMARY KEY (team_id, record_id, field, hlc))"_s,
+            u"CREATE TABLE applied_mutations (device_id TEXT NOT NULL, mutation_id TEXT NOT NULL,"
+            " team_id TEXT NOT NULL, result TEXT NOT NULL, created BIGINT NOT NULL,"
+            " PRIMARY KEY (device_id, mutation_id))"_s,
+        },
+    };
+    return steps;
+}
+
+Error internal(const QString &what)
+{
+    // Never the driver's text: it can hold SQL and values.
+    return makeError(ErrorCode::Internal, u"the server database failed to %1"_s.arg(what));
+}
+
+bool exec(QSqlQuery &q, const QString &sql, const QVariantList &binds = {})
+{
+    if (binds.isEmpty())
+        return q.exec(sql);
+    if (!q.prepare(sql))
+        return false;
+    for (const QVariant &v : binds)
+        q.addBindValue(v);
+    return q.exec();
+}
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QString compact(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject parseObjectText(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).object();
+}
+
+QString encodeValue(const QJsonValue &value)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact));
+}
+
+QJsonValue decodeValue(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).array().at(0);
+}
+
+bool isEmailAddress(const QString &email)
+{
+    if (email.size() > 320 || email.count(u'@') != 1)
+        return false;
+    const qsizetype at = email.indexOf(u'@');
+    if (at == 0 || at == email.size() - 1)
+        return false;
+    for (QChar c : email) {
+        if (c.unicode() <= 0x20 || c.unicode() == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+QString emailKey(const QString &email)
+{
+    return email.toCaseFolded();
+}
+
+struct PwhashParams
+{
+    unsigned long long ops;
+    size_t mem;
+};
+
+PwhashParams pwhashParams()
+{
+    if (qEnvironmentVariable("FIELDNOTES_INSECURE_FAST_KDF") == u"1"_s)
+        return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
+    return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
+}
+
+std::optional<QByteArray> hashPassword(const QString &password)
+{
+    const QByteArray utf8 = password.toUtf8();
+    std::array<char, crypto_pwhash_argon2id_STRBYTES> out {};
+    const PwhashParams p = pwhashParams();
+    if (crypto_pwhash_argon2id_str(
+            out.data(), utf8.constData(), static_cast<unsigned long long>(utf8.size()), p.ops, p.mem)
+        != 0)
+        return std::nullopt;
+    return QByteArray(out.data());
+}
+
+bool verifyPassword(const QByteArray &hash, const QString &password)
+{
+    const QByteArray utf8 = password.toUtf8();
+    return crypto_pwhash_argon2id_str_verify(
+               hash.constData(), utf8.constData(), static_cast<unsigned long long>(utf8.size()))
+        == 0;
+}
+
+// Verified against for unknown emails, so that an unknown email costs what a wrong password costs.
+const QByteArray &dummyHash()
+{
+    static const QByteArray hash = hashPassword(u"fieldnotes-dummy-password"_s).value_or(QByteArray());
+    return hash;
+}
+
+Error wrongLogin()
+{
+    return makeError(ErrorCode::WrongPassphrase, u"wrong email or password"_s);
+}
+
+User userFrom(const QSqlQuery &q, int first)
+{
+    User u;
+    u.id = q.value(first).toString();
+    u.teamId = q.value(first + 1).toString();
+    u.email = q.value(first + 2).toString();
+    u.role = roleFromName(q.value(first + 3).toString()).value_or(Role::Sales);
+    return u;
+}
+
+Device deviceFrom(const QSqlQuery &q, int first)
+{
+    Device d;
+    d.id = q.value(first).toString();
+    d.userId = q.value(first + 1).toString();
+    d.name = q.value(first + 2).toString();
+    d.createdMs = q.value(first + 3).toLongLong();
+    d.lastSeenMs = q.value(first + 4).toLongLong();
+    d.revoked = q.value(first + 5).toLongLong() != 0;
+    return d;
+}
+
+QString sqlEntityList(Role role)
+{
+    QStringList names;
+    for (const EntitySpec &spec : allEntities()) {
+        if (isEntityReadable(role, spec.entity))
+            names << u"'%1'"_s.arg(spec.name); // our own constants, never input
+    }
+    return names.join(u", "_s);
+}
+
+} // namespace
+
+struct ServerStorage::Private
+{
+    explicit Private(DbConfig config, Options opts)
+        : pool(std::move(config))
+        , options(std::move(opts))
+    { }
+
+    ConnectionPool pool;
+    Options options;
+    QByteArray cursorKey; // crypto_auth_hmacsha256_KEYBYTES
+
+    bool postgres() const { return pool.config().postgres; }
+
+    // Rolls back whatever is open and notes a broken link so that the next call reconnects.
+    void abandon(QSqlDatabase &db)
+    {
+        QSqlQuery q(db);
+        q.exec(u"ROLLBACK"_s);
+        pool.checkBroken(db);
+    }
+
+    Result<int> readVersion(QSqlDatabase &db)
+    {
+        QSqlQuery q(db);
+        if (!exec(q, u"SELECT version FROM schema_version"_s) || !q.next())
+            return internal(u"read the schema version"_s);
+        return q.value(0).toInt();
+    }
+
+    Result<void> migrate(QSqlDatabase &db, int target)
+    {
+        QSqlQuery q(db);
+        if (!exec(q, postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s))
+            return internal(u"start the migration"_s);
+        // Several instances may start at once on one PostgreSQL database: one migrates, the others wait.
+        if (postgres() && !exec(q, u"SELECT pg_advisory_xact_lock(84700001)"_s)) {
+            abandon(db);
+            return internal(u"lock the schema for migration"_s);
+        }
+        if (!exec(q, u"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"_s)
+            || !exec(q, u"SELECT version FROM schema_version"_s)) {
+            abandon(db);
+            return internal(u"create the schema version table"_s);
+        }
+        int version = 0;
+        if (q.next()) {
+            version = q.value(0).toInt();
+        } else if (!exec(q, u"INSERT INTO schema_version (version) VALUES (0)"_s)) {
+            abandon(db);
+            return internal(u"initialise the schema version"_s);
+        }
+        if (version > kSchemaVersion) {
+            abandon(db);
+            return makeError(ErrorCode::Incompatible,
+                u"the server database has schema version %1; this server knows up to %2: upgrade it"_s.arg(version).arg(
+                    kSchemaVersion));
+        }
+        for (int v = version + 1; v <= target && v <= kSchemaVersion; ++v) {
+            for (const QString &sql : migrations().at(v - 1)) {
+                if (!exec(q, sql)) {
+                    abandon(db);
+                    return internal(u"migrate to schema version %1"_s.arg(v));
+                }
+            }
+            if (!exec(q, u"UPDATE schema_version SET version = ?"_s, {v})) {
+                abandon(db);
+                return internal(u"record schema version %1"_s.arg(v));
+            }
+        }
+        if (!exec(q, u"COMMIT"_s)) {
+            abandon(db);
+            return internal(u"commit the migration"_s);
+        }
+        return {};
+    }
+
+    Result<void> loadSecret(QSqlDatabase &db)
+    {
+        std::array<unsigned char, crypto_auth_hmacsha256_KEYBYTES> fresh {};
+        randombytes_buf(fresh.data(), fresh.size());
+        const QString hex
+            = QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(fresh.data()), fresh.size()).toHex());
+        sodium_memzero(fresh.data(), fresh.size());
+        QSqlQuery q(db);
+        // Created once and shared by every instance on the same database.
+        if (!exec(q,
+                u"INSERT INTO server_secrets (name, value) VALUES ('cursor_hmac', ?) ON CONFLICT (name) DO NOTHING"_s,
+                {hex})
+            || !exec(q, u"SELECT value FROM server_secrets WHERE name = 'cursor_hmac'"_s) || !q.next())
+            return internal(u"read the server secret"_s);
+        cursorKey = QByteArray::fromHex(q.value(0).toString().toLatin1());
+        if (cursorKey.size() != crypto_auth_hmacsha256_KEYBYTES)
+            return makeError(ErrorCode::Corrupt, u"the server secret is damaged"_s);
+        return {};
+    }
+
+    Result<StoredRecord> loadRecord(QSqlDatabase &db, const QString &teamId, const QString &recordId)
+    {
+        StoredRecord record;
+        record.recordId = recordId;
+        QSqlQuery q(db);
+        if (!exec(q,
+                u"SELECT entity, deleted, fields, field_hlcs, field_seqs, hlc, seq FROM records"
+                " WHERE team_id = ? AND record_id = ?"_s,
+                {teamId, recordId}))
+            return internal(u"read a record"_s);
+        if (!q.next())
+            return record;
+        const auto entity = entityFromName(q.value(0).toString());
+        const auto hlc = Hlc::parse(q.value(5).toString());
+        if (!entity || !hlc)
+            return makeError(ErrorCode::Corrupt, u"a stored record is damaged"_s);
+        record.exists = true;
+        record.entity = *entity;
+        record.deleted = q.value(1).toLongLong() != 0;
+        record.fields = parseObjectText(q.value(2).toString());
+        const QJsonObject hlcs = parseObjectText(q.value(3).toString());
+        for (auto it = hlcs.begin(); it != hlcs.end(); ++it) {
+            if (auto fieldHlc = Hlc::parse(it.value().toString()))
+                record.fieldHlcs.insert(it.key(), *fieldHlc);
+        }
+        const QJsonObject seqs = parseObjectText(q.value(4).toString());
+        for (auto it = seqs.begin(); it != seqs.end(); ++it)
+            record.fieldSeqs.insert(it.key(), it.value().toInteger());
+        record.hlc = *hlc;
+        record.seq = q.value(6).toLongLong();
+
+        if (!exec(q,
+                u"SELECT field, value, hlc, seq FROM conflicts WHERE team_id = ? AND record_id = ?"
+                " ORDER BY seq, field, hlc"_s,
+                {teamId, recordId}))
+            return internal(u"read a record's conflicts"_s);
+        while (q.next()) {
+            if (auto conflictHlc = Hlc::parse(q.value(2).toString())) {
+                record.conflicts.append(StoredConflict {
+                    q.value(0).toString(), decodeValue(q.value(1).toString()), *conflictHlc, q.value(3).toLongLong()});
+            }
+        }
+        return record;
+    }
+
+    Result<void> saveRecord(QSqlDatabase &db, const QString &teamId, const StoredRecord &record)
+    {
+        QJsonObject hlcs;
+        for (auto it = record.fieldHlcs.begin(); it != record.fieldHlcs.end(); ++it)
+            hlcs.insert(it.key(), it.value().toString());
+        QJsonObject seqs;
+        for (auto it = record.fieldSeqs.begin(); it != record.fieldSeqs.end(); ++it)
+            seqs.insert(it.key(), it.value());
+        QSqlQuery q(db);
+        if (!exec(q,
+                u"INSERT INTO records (team_id, record_id, entity, deleted, fields, field_hlcs, field_seqs, hlc, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, record_id) DO UPDATE SET"
+                " entity = excluded.entity, deleted = excluded.deleted, fields = excluded.fields,"
+                " field_hlcs = excluded.field_hlcs, field_seqs = excluded.field_seqs, hlc = excluded.hlc,"
+                " seq = excluded.seq"_s,
+                {teamId, record.recordId, entityName(record.entity), record.deleted ? 1 : 0, compact(record.fields),
+                    compact(hlcs), compact(seqs), record.hlc.toString(), record.seq}))
+            return internal(u"store a record"_s);
+        if (!exec(q, u"DELETE FROM conflicts WHERE team_id = ? AND record_id = ?"_s, {teamId, record.recordId}))
+            return internal(u"store a record's conflicts"_s);
+        for (const StoredConflict &c : record.conflicts) {
+            if (!exec(q,
+                    u"INSERT INTO conflicts (team_id, record_id, field, value, hlc, device_id, seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"_s,
+                    {teamId, record.recordId, c.field, encodeValue(c.value), c.hlc.toString(), c.hlc.deviceId, c.seq}))
+                return internal(u"store a record's conflicts"_s);
+        }
+        return {};
+    }
+
+    Result<QList<MutationResult>> pushLocked(
+        QSqlDatabase &db, const AuthContext &ctx, const QList<Mutation> &mutations, qint64 serverNowMs)
+    {
+        QSqlQuery q(db);
+        // The team's row lock first: pushes of one team commit one after another, so seqs are commit-ordered
+        // (decision 0006). SQLite's BEGIN IMMEDIATE already serialises every writer.
+        if (!exec(q,
+                postgres() ? u"SELECT last_seq FROM team_seq WHERE team_id = ? FOR UPDATE"_s
+                           : u"SELECT last_seq FROM team_seq WHERE team_id = ?"_s,
+                {ctx.teamId}))
+            return internal(u"lock the team"_s);
+        if (!q.next())
+            return makeError(ErrorCode::NotFound, u"the team does not exist"_s);
+        qint64 seq = q.value(0).toLongLong();
+        const qint64 firstSeq = seq;
+
+        const MergeOptions mergeOptions {serverNowMs, options.maxClockAheadMs};
+        QList<MutationResult> results;
+        results.reserve(mutations.size());
+        for (int i = 0; i < mutations.size(); ++i) {
+            const Mutation &m = mutations.at(i);
+            if (!exec(q, u"SELECT 1 FROM applied_mutations WHERE device_id = ? AND mutation_id = ?"_s,
+                    {ctx.deviceId, m.id}))
+                return internal(u"check a mutation id"_s);
+            if (q.next()) {
+                results << MutationResult {m.id, MutationStatus::Duplicate, {}, {}, {}};
+            } else {
+                auto record = loadRecord(db, ctx.teamId, m.recordId);
+                if (!record)
+                    return record.error();
+                const MergeOutcome outcome = applyMutation(*record, m, ctx.role, seq + 1, mergeOptions);
+                if (outcome.changed) {
+                    record->seq = ++seq;
+                    if (auto saved = saveRecord(db, ctx.teamId, *record); !saved)
+                        return saved.error();
+                }
+                if (outcome.result.status != MutationStatus::Rejected
+                    && !exec(q,
+                        u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
+                        " VALUES (?, ?, ?, ?, ?)"_s,
+                        {ctx.deviceId, m.id, ctx.teamId, compact(protocol::toJson(outcome.result)), serverNowMs}))
+                    return internal(u"record a mutation id"_s);
+                results << outcome.result;
+            }
+            if (options.pushHook) {
+                if (auto hooked = options.pushHook(i); !hooked)
+                    return hooked.error();
+            }
+        }
+        if (seq != firstSeq && !exec(q, u"UPDATE team_seq SET last_seq = ? WHERE team_id = ?"_s, {seq, ctx.teamId}))
+            return internal(u"advance the team sequence"_s);
+        return results;
+    }
+
+    Result<PullResult> pullIn(QSqlDatabase &db, const AuthContext &ctx, qint64 cursorSeq, int limit)
+    {
+        PullResult out;
+        out.newSeq = cursorSeq;
+        const QString entityFilter
+            = ctx.role == Role::Sales ? u" AND entity IN (%1)"_s.arg(sqlEntityList(ctx.role)) : QString();
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!exec(q,
+                u"SELECT record_id, entity, deleted, fields, field_hlcs, hlc, seq FROM records"
+                " WHERE team_id = ? AND seq > ?%1 ORDER BY seq LIMIT ?"_s.arg(entityFilter),
+                {ctx.teamId, cursorSeq, limit + 1}))
+            return internal(u"read changes"_s);
+        QHash<QString, qsizetype> indexOf;
+        while (q.next()) {
+            if (out.changes.size() == limit) {
+                out.hasMore = true;
+                break;
+            }
+            Change c;
+            c.recordId = q.value(0).toString();
+            const auto entity = entityFromName(q.value(1).toString());
+            const auto hlc = Hlc::parse(q.value(5).toString());
+            if (!entity || !hlc)
+                return makeError(ErrorCode::Corrupt, u"a stored record is damaged"_s);
+            c.entity = *entity;
+            c.hlc = *hlc;
+            const bool tombstone = q.value(2).toLongLong() != 0;
+            c.deleted = tombstone;
+            out.newSeq = q.value(6).toLongLong();
+            bool withConflicts = false;
+            if (!tombstone) {
+                const QJsonObject fields = parseObjectText(q.value(3).toString());
+                if (isVisibleTo(ctx.role, c.entity, fields)) {
+                    c.fields = fields;
+                    const QJsonObject hlcs = parseObjectText(q.value(4).toString());
+                    for (auto it = hlcs.begin(); it != hlcs.end(); ++it) {
+                        if (auto fieldHlc = Hlc::parse(it.value().toString()))
+                            c.fieldHlcs.insert(it.key(), *fieldHlc);
+                    }
+                    withConflicts = true;
+                } else {
+                    c.deleted = true; // left this user's visibility: a removal, without content
+                }
+            } else {
+                // A tombstone keeps its last values as conflicts for restoring; a deleted insight's content may
+                // never have been published, so sales gets none of it.
+                withConflicts = ctx.role != Role::Sales || c.entity != Entity::Insight;
+            }
+            if (withConflicts)
+                indexOf.insert(c.recordId, out.changes.size());
+            out.changes << c;
+        }
+        if (indexOf.isEmpty())
+            return out;
+        // Conflicts of the returned records, from the same snapshot.
+        const qint64 firstSeq = cursorSeq;
+        if (!exec(q,
+                u"SELECT c.record_id, c.field, c.value, c.hlc, c.device_id FROM conflicts c"
+                " JOIN records r ON r.team_id = c.team_id AND r.record_id = c.record_id"
+                " WHERE r.team_id = ? AND r.seq > ? AND r.seq <= ?"
+                " ORDER BY c.record_id, c.seq, c.field, c.hlc"_s,
+                {ctx.teamId, firstSeq, out.newSeq}))
+            return internal(u"read conflicts"_s);
+        while (q.next()) {
+            const auto it = indexOf.constFind(q.value(0).toString());
+            if (it == indexOf.constEnd())
+                continue;
+            Change &c = out.changes[*it];
+            if (auto conflictHlc = Hlc::parse(q.value(3).toString()))
+                c.conflicts.append(Conflict {
+                    q.value(1).toString(), decodeValue(q.value(2).toString()), *conflictHlc, q.value(4).toString()});
+        }
+        return out;
+    }
+};
+
+ServerStorage::ServerStorage(std::unique_ptr<Private> dd)
+    : d(std::move(dd))
+{ }
+
+ServerStorage::~ServerStorage() = default;
+
+Result<std::unique_ptr<ServerStorage>> ServerStorage::open(const QString &url, Options options)
+{
+    if (sodium_init() < 0)
+        return makeError(ErrorCode::Internal, u"libsodium cannot be initialised"_s);
+    auto config = DbConfig::parse(url);
+    if (!config)
+        return config.error();
+    const int target = std::clamp(options.migrateTo, 0, kSchemaVersion);
+    std::unique_ptr<ServerStorage> storage(new ServerStorage(std::make_unique<Private>(*config, std::move(options))));
+    auto db = storage->d->pool.get();
+    if (!db)
+        return db.error();
+    if (auto migrated = storage->d->migrate(*db, target); !migrated)
+        return migrated.error();
+    auto version = storage->d->readVersion(*db);
+    if (!version)
+        return version.error();
+    if (*version >= 1) {
+        if (auto secret = storage->d->loadSecret(*db); !secret)
+            return secret.error();
+    }
+    return storage;
+}
+
+ServerStorage::Backend ServerStorage::backend() const
+{
+    return d->postgres() ? Backend::Postgres : Backend::Sqlite;
+}
+
+Result<int> ServerStorage::schemaVersion()
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    return d->readVersion(*db);
+}
+
+Result<QSqlDatabase> ServerStorage::connection()
+{
+    return d->pool.get();
+}
+
+// ---- teams, users, devices
+
+Result<QString> ServerStorage::createTeam(const QString &name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty() || trimmed.size() > 200)
+        return makeError(ErrorCode::InvalidInput, u"a team name has 1 to 200 characters"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    const QString id = newId();
+    QSqlQuery q(*db);
+    if (!exec(q, d->postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s)
+        || !exec(q, u"INSERT INTO teams (id, name, created) VALUES (?, ?, ?)"_s,
+            {id, trimmed, QDateTime::currentMSecsSinceEpoch()})
+        || !exec(q, u"INSERT INTO team_seq (team_id, last_seq) VALUES (?, 0)"_s, {id}) || !exec(q, u"COMMIT"_s)) {
+        d->abandon(*db);
+        return internal(u"create the team"_s);
+    }
+    return id;
+}
+
+Result<User> ServerStorage::addUser(const QString &teamId, const QString &email, Role role, const QString &password)
+{
+    if (!isEmailAddress(email))
+        return makeError(ErrorCode::InvalidInput, u"email must be an email address"_s);
+    if (password.isEmpty() || password.size() > 1024)
+        return makeError(ErrorCode::InvalidInput, u"a password has 1 to 1024 characters"_s);
+    const auto hash = hashPassword(password); // slow: outside any transaction
+    if (!hash)
+        return makeError(ErrorCode::Internal, u"cannot hash the password (out of memory?)"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q, u"SELECT 1 FROM teams WHERE id = ?"_s, {teamId}))
+        return internal(u"find the team"_s);
+    if (!q.next())
+        return makeError(ErrorCode::NotFound, u"the team does not exist"_s);
+    User user {newId(), teamId, email, role};
+    if (!exec(q,
+            u"INSERT INTO users (id, team_id, email, email_key, role, password_hash, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"_s,
+            {user.id, teamId, email, emailKey(email), roleName(role), QString::fromLatin1(*hash),
+                QDateTime::currentMSecsSinceEpoch()})) {
+        QSqlQuery check(*db);
+        if (exec(check, u"SELECT 1 FROM users WHERE email_key = ?"_s, {emailKey(email)}) && check.next())
+            return makeError(ErrorCode::AlreadyExists, u"a user with this email exists"_s);
+        d->pool.checkBroken(*db);
+        return internal(u"add the user"_s);
+    }
+    return user;
+}
+
+Result<User> ServerStorage::verifyLogin(const QString &email, const QString &password)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(
+            q, u"SELECT id, team_id, email, role, password_hash FROM users WHERE email_key = ?"_s, {emailKey(email)})) {
+        d->pool.checkBroken(*db);
+        return internal(u"look up the user"_s);
+    }
+    if (!q.next()) {
+        (void)verifyPassword(dummyHash(), password);
+        return wrongLogin();
+    }
+    const User user = userFrom(q, 0);
+    if (!verifyPassword(q.value(4).toString().toLatin1(), password))
+        return wrongLogin();
+    return user;
+}
+
+Result<User> ServerStorage::user(const QString &userId)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q, u"SELECT id, team_id, email, role FROM users WHERE id = ?"_s, {userId}))
+        return internal(u"look up the user"_s);
+    if (!q.next())
+        return makeError(ErrorCode::NotFound, u"no such user"_s);
+    return userFrom(q, 0);
+}
+
+Result<Device> ServerStorage::createDevice(
+    const QString &userId, const QString &name, const QString &hash, qint64 nowMs)
+{
+    if (name.isEmpty() || name.size() > 200)
+        return makeError(ErrorCode::InvalidInput, u"a device name has 1 to 200 characters"_s);
+    if (hash.size() != 64)
+        return makeError(ErrorCode::InvalidInput, u"a token hash is 64 hex digits"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    Device device {newId(), userId, name, nowMs, nowMs, false};
+    QSqlQuery q(*db);
+    if (!exec(q,
+            u"INSERT INTO devices (id, user_id, name, token_hash, created, last_seen, revoked)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0)"_s,
+            {device.id, userId, name, hash, nowMs, nowMs})) {
+        d->pool.checkBroken(*db);
+        return internal(u"register the device"_s);
+    }
+    return device;
+}
+
+Result<DeviceWithUser> ServerStorage::findDeviceByTokenHash(const QString &hash)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q,
+            u"SELECT d.id, d.user_id, d.name, d.created, d.last_seen, d.revoked, u.id, u.team_id, u.email, u.role"
+            " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?"_s,
+            {hash})) {
+        d->pool.checkBroken(*db);
+        return internal(u"look up the device"_s);
+    }
+    if (!q.next())
+        return makeError(ErrorCode::NotFound, u"no device has this token"_s);
+    return DeviceWithUser {deviceFrom(q, 0), userFrom(q, 6)};
+}
+
+Result<QList<Device>> ServerStorage::listDevices(const QString &teamId)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q,
+            u"SELECT d.id, d.user_id, d.name, d.created, d.last_seen, d.revoked FROM devices d"
+            " JOIN users u ON u.id = d.user_id WHERE u.team_id = ? ORDER BY d.created, d.id"_s,
+            {teamId}))
+        return internal(u"list the devices"_s);
+    QList<Device> devices;
+    while (q.next())
+        devices << deviceFrom(q, 0);
+    return devices;
+}
+
+Result<void> ServerStorage::revokeDevice(const QString &teamId, const QString &deviceId)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q,
+            u"UPDATE devices SET revoked = 1 WHERE id = ?"
+            " AND user_id IN (SELECT id FROM users WHERE team_id = ?)"_s,
+            {deviceId, teamId}))
+        return internal(u"revoke the device"_s);
+    if (q.numRowsAffected() < 1)
+        return makeError(ErrorCode::NotFound, u"no such device in this team"_s);
+    return {};
+}
+
+Result<void> ServerStorage::deleteDevice(const QString &deviceId)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q, u"DELETE FROM devices WHERE id = ?"_s, {deviceId}))
+        return internal(u"remove the device"_s);
+    return {};
+}
+
+Result<void> ServerStorage::touchDevice(const QString &deviceId, qint64 nowMs)
+{
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q, u"UPDATE devices SET last_seen = ? WHERE id = ? AND last_seen < ?"_s, {nowMs, deviceId, nowMs}))
+        return internal(u"update the device"_s);
+    return {};
+}
+
+QString ServerStorage::newToken()
+{
+    std::array<unsigned char, 32> bytes {};
+    randombytes_buf(bytes.data(), bytes.size());
+    const QByteArray raw(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    sodium_memzero(bytes.data(), bytes.size());
+    return QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+QString ServerStorage::tokenHash(const QString &token)
+{
+    const QByteArray utf8 = token.toUtf8();
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest {};
+    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char *>(utf8.constData()),
+        static_cast<unsigned long long>(utf8.size()));
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest.data()), digest.size()).toHex());
+}
+
+// ---- sync
+
+Result<QList<MutationResult>> ServerStorage::push(
+    const AuthContext &ctx, const QList<Mutation> &mutations, qint64 serverNowMs)
+{
+    if (mutations.size() > protocol::kMaxMutationsPerPush)
+        return makeError(
+            ErrorCode::InvalidInput, u"a push holds at most %1 mutations"_s.arg(protocol::kMaxMutationsPerPush));
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!exec(q, d->postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s)) {
+        d->abandon(*db);
+        return internal(u"start the push"_s);
+    }
+    auto results = d->pushLocked(*db, ctx, mutations, serverNowMs);
+    if (!results) {
+        d->abandon(*db);
+        return results.error();
+    }
+    if (!exec(q, u"COMMIT"_s)) {
+        d->abandon(*db);
+        return internal(u"commit the push"_s);
+    }
+    return results;
+}
+
+Result<PullResult> ServerStorage::pull(const AuthContext &ctx, qint64 cursorSeq, int limit)
+{
+    if (limit < 1 || limit > protocol::kMaxPullLimit)
+        return makeError(ErrorCode::InvalidInput, u"limit must be from 1 to %1"_s.arg(protocol::kMaxPullLimit));
+    if (cursorSeq < 0)
+        return makeError(ErrorCode::InvalidInput, u"invalid cursor"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    // One snapshot for the records and their conflicts.
+    if (!exec(q, d->postgres() ? u"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"_s : u"BEGIN"_s)) {
+        d->abandon(*db);
+        return internal(u"start the pull"_s);
+    }
+    auto page = d->pullIn(*db, ctx, cursorSeq, limit);
+    if (!page) {
+        d->abandon(*db);
+        return page.error();
+    }
+    if (!exec(q, u"COMMIT"_s)) {
+        d->abandon(*db);
+        return internal(u"finish the pull"_s);
+    }
+    return page;
+}
+
+QString ServerStorage::encodeCursor(const QString &teamId, qint64 seq) const
+{
+    QByteArray payload;
+    payload.reserve(kCursorBytes);
+    payload.append(kCursorVersion);
+    payload.append(QUuid::fromString(teamId).toRfc4122());
+    for (int shift = 56; shift >= 0; shift -= 8)
+        payload.append(static_cast<char>((static_cast<quint64>(seq) >> shift) & 0xff));
+    std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac {};
+    crypto_auth_hmacsha256(mac.data(), reinterpret_cast<const unsigned char *>(payload.constData()),
+        static_cast<unsigned long long>(payload.size()),
+        reinterpret_cast<const unsigned char *>(d->cursorKey.constData()));
+    payload.append(reinterpret_cast<const char *>(mac.data()), mac.size());
+    return QString::fromLatin1(payload.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+Result<qint64> ServerStorage::decodeCursor(const QString &teamId, const QString &cursor) const
+{
+    if (cursor.isEmpty())
+        return qint64(0);
+    const Error invalid = makeError(ErrorCode::InvalidInput, u"invalid cursor"_s);
+    if (cursor.size() > 200)
+        return invalid;
+    const auto decoded = QByteArray::fromBase64Encoding(
+        cursor.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() != kCursorBytes)
+        return invalid;
+    const QByteArray &raw = decoded.decoded;
+    // The canonical form only: no second spelling of one cursor.
+    if (raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) != cursor.toLatin1())
+        return invalid;
+    if (crypto_auth_hmacsha256_verify(reinterpret_cast<const unsigned char *>(raw.constData()) + kCursorPayloadBytes,
+            reinterpret_cast<const unsigned char *>(raw.constData()), kCursorPayloadBytes,
+            reinterpret_cast<const unsigned char *>(d->cursorKey.constData()))
+        != 0)
+        return invalid;
+    if (raw.at(0) != kCursorVersion || raw.mid(1, 16) != QUuid::fromString(teamId).toRfc4122())
+        return invalid;
+    quint64 seq = 0;
+    for (int i = 0; i < 8; ++i)
+        seq = (seq << 8) | static_cast<unsigned char>(raw.at(17 + i));
+    if (seq > static_cast<quint64>(std::numeric_limits<qint64>::max()))
+        return invalid;
+    return static_cast<qint64>(seq);
+}
+
+} // namespace fieldnotes::server

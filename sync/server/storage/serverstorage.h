@@ -1,0 +1,134 @@
+#pragma once
+
+#include "base/result.h"
+#include "protocol/protocol.h"
+#include "storage/role.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+namespace fieldnotes::server {
+
+struct User
+{
+    QString id;
+    QString teamId;
+    QString email;
+    Role role = Role::Sales;
+};
+
+struct Device
+{
+    QString id;
+    QString userId;
+    QString name;
+    qint64 createdMs = 0;
+    qint64 lastSeenMs = 0;
+    bool revoked = false;
+};
+
+struct DeviceWithUser
+{
+    Device device;
+    User user;
+};
+
+struct PullResult
+{
+    QList<protocol::Change> changes;
+    qint64 newSeq = 0; ///< the cursor to continue from (encode it with encodeCursor)
+    bool hasMore = false;
+};
+
+/**
+ * The server's storage (ARCHITECTURE.md "The server"): teams, users, devices, and the records of every team with
+ * the sync semantics of SYNC-API.md. One interface over Qt SQL with two backends: QSQLITE (a file, the default)
+ * and QPSQL (a `postgresql://user:pass@host:port/db` URL, also `?host=/socket/dir`).
+ *
+ * Thread-safe: every thread that calls in gets its own named connection (request handlers run on a QThreadPool);
+ * it is closed when that thread ends or this object is destroyed. Destroy it only when no call is in flight.
+ */
+class ServerStorage final
+{
+public:
+    static constexpr int kSchemaVersion = 2;
+
+    struct Options
+    {
+        /// A mutation whose hlc is further ahead of the server's clock is rejected (decision 0006).
+        qint64 maxClockAheadMs = 10 * 60 * 1000;
+        /// Migrate only up to this version (tests of the migrations).
+        int migrateTo = kSchemaVersion;
+        /// Tests: called after each mutation of a push is applied, inside the transaction; an error aborts the
+        /// whole batch as a database failure would.
+        std::function<Result<void>(int index)> pushHook;
+    };
+
+    enum class Backend { Sqlite, Postgres };
+
+    /// `url`: `sqlite:PATH`, a plain file path, or `postgresql://…` / `postgres://…`. Creates or migrates the schema
+    /// (numbered migrations, each backend; a newer schema than this build knows is refused as Incompatible).
+    [[nodiscard]] static Result<std::unique_ptr<ServerStorage>> open(const QString &url, Options options);
+    [[nodiscard]] static Result<std::unique_ptr<ServerStorage>> open(const QString &url)
+    {
+        return open(url, Options());
+    }
+    ~ServerStorage();
+    ServerStorage(const ServerStorage &) = delete;
+    ServerStorage &operator=(const ServerStorage &) = delete;
+
+    Backend backend() const;
+    [[nodiscard]] Result<int> schemaVersion();
+    /// This thread's connection (tests and maintenance only; never hold it across threads).
+    [[nodiscard]] Result<QSqlDatabase> connection();
+
+    // ---- teams, users, devices
+    [[nodiscard]] Result<QString> createTeam(const QString &name);
+    /// Argon2id hash of the password; AlreadyExists if the email (case-insensitive) is taken by anyone.
+    [[nodiscard]] Result<User> addUser(const QString &teamId, const QString &email, Role role, const QString &password);
+    /// WrongPassphrase ("wrong email or password") for an unknown email and a wrong password alike, in about the
+    /// same time: an unknown email still runs one Argon2id verification.
+    [[nodiscard]] Result<User> verifyLogin(const QString &email, const QString &password);
+    [[nodiscard]] Result<User> user(const QString &userId);
+    /// `tokenHash`: tokenHash(token), never the token itself.
+    [[nodiscard]] Result<Device> createDevice(
+        const QString &userId, const QString &name, const QString &tokenHash, qint64 nowMs);
+    /// NotFound if no device has this token hash; a revoked device is returned with revoked = true.
+    [[nodiscard]] Result<DeviceWithUser> findDeviceByTokenHash(const QString &tokenHash);
+    [[nodiscard]] Result<QList<Device>> listDevices(const QString &teamId);
+    /// NotFound unless the device belongs to a user of that team.
+    [[nodiscard]] Result<void> revokeDevice(const QString &teamId, const QString &deviceId);
+    /// Logout: the device and its token are gone.
+    [[nodiscard]] Result<void> deleteDevice(const QString &deviceId);
+    [[nodiscard]] Result<void> touchDevice(const QString &deviceId, qint64 nowMs);
+
+    /// A new random 256-bit bearer token, base64url without padding.
+    static QString newToken();
+    /// SHA-256 of the token, hex: what the devices table stores.
+    static QString tokenHash(const QString &token);
+
+    // ---- sync
+    /// One transaction for the whole batch, serialised per team; one result per mutation, same order. A rejected
+    /// mutation is a result; an Error means nothing of the batch was stored.
+    [[nodiscard]] Result<QList<protocol::MutationResult>> push(
+        const AuthContext &ctx, const QList<protocol::Mutation> &mutations, qint64 serverNowMs);
+    /// Changes of ctx's team with seq > cursorSeq, in seq order, at most `limit` (1..1000), as ctx's role may see.
+    [[nodiscard]] Result<PullResult> pull(const AuthContext &ctx, qint64 cursorSeq, int limit);
+
+    /// Opaque, tamper-evident: base64url(version, team id, seq, HMAC-SHA256 with the server secret).
+    [[nodiscard]] QString encodeCursor(const QString &teamId, qint64 seq) const;
+    /// An empty cursor is 0 (from the start); anything not issued by encodeCursor for this team is InvalidInput.
+    [[nodiscard]] Result<qint64> decodeCursor(const QString &teamId, const QString &cursor) const;
+
+private:
+    struct Private;
+    explicit ServerStorage(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace fieldnotes::server

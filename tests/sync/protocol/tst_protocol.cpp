@@ -1,0 +1,442 @@
+#include "protocol/protocol.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace fieldnotes;
+using namespace fieldnotes::protocol;
+
+namespace {
+
+const QString kId = u"6f1c2d3e-0000-4000-8000-000000000001"_s;
+const QString kRecord = u"6f1c2d3e-0000-4000-8000-0000000000aa"_s;
+const QString kHlc = u"1732780800000-0000-dev1"_s;
+const QString kHlc2 = u"1732780800001-0003-dev2"_s;
+
+QJsonObject validMutation()
+{
+    return QJsonObject {
+        {u"id"_s, kId},
+        {u"entity"_s, u"insight"_s},
+        {u"record_id"_s, kRecord},
+        {u"op"_s, u"upsert"_s},
+        {u"hlc"_s, kHlc},
+        {u"fields"_s, QJsonObject {{u"kind"_s, u"need"_s}, {u"text"_s, u"Wants offline"_s}, {u"importance"_s, 4}}},
+        {u"base"_s, QJsonObject {{u"text"_s, kHlc2}, {u"kind"_s, QJsonValue::Null}}},
+    };
+}
+
+QByteArray body(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QByteArray pushOf(const QJsonObject &mutation)
+{
+    return body(QJsonObject {{u"mutations"_s, QJsonArray {mutation}}});
+}
+
+QJsonObject with(QJsonObject object, const QString &key, const QJsonValue &value)
+{
+    if (value.isUndefined())
+        object.remove(key);
+    else
+        object.insert(key, value);
+    return object;
+}
+
+QJsonObject withField(const QString &field, const QJsonValue &value)
+{
+    QJsonObject m = validMutation();
+    QJsonObject fields = m.value(u"fields"_s).toObject();
+    fields.insert(field, value);
+    m.insert(u"fields"_s, fields);
+    m.remove(u"base"_s);
+    return m;
+}
+
+QJsonObject validChange()
+{
+    return QJsonObject {
+        {u"entity"_s, u"tag"_s},
+        {u"record_id"_s, kRecord},
+        {u"deleted"_s, false},
+        {u"fields"_s, QJsonObject {{u"name"_s, u"pricing"_s}, {u"color"_s, u"#1E88E5"_s}}},
+        {u"field_hlcs"_s, QJsonObject {{u"name"_s, kHlc}, {u"color"_s, kHlc}}},
+        {u"hlc"_s, kHlc},
+        {u"conflicts"_s,
+            QJsonArray {QJsonObject {
+                {u"field"_s, u"name"_s}, {u"value"_s, u"prices"_s}, {u"hlc"_s, kHlc2}, {u"device_id"_s, u"dev2"_s}}}},
+    };
+}
+
+QByteArray pageOf(const QJsonObject &change)
+{
+    return body(QJsonObject {{u"changes"_s, QJsonArray {change}}, {u"cursor"_s, u"abc"_s}, {u"has_more"_s, false}});
+}
+
+QByteArray nested(int depth)
+{
+    return "{\"mutations\":" + QByteArray(depth, '[') + "1" + QByteArray(depth, ']') + "}";
+}
+
+} // namespace
+
+/** Tests the wire types' strict decoding and exact encoding (SYNC-API.md). */
+class TestProtocol : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void decodesValidMutation()
+    {
+        auto request = decodePushRequest(pushOf(validMutation()));
+        QVERIFY2(request.ok(), qPrintable(request.ok() ? QString() : request.error().message));
+        QCOMPARE(request->mutations.size(), 1);
+        const Mutation &m = request->mutations.first();
+        QCOMPARE(m.id, kId);
+        QCOMPARE(m.entity, Entity::Insight);
+        QCOMPARE(m.recordId, kRecord);
+        QCOMPARE(m.op, Op::Upsert);
+        QCOMPARE(m.hlc.toString(), kHlc);
+        QCOMPARE(m.fields.value(u"importance"_s).toInt(), 4);
+        QCOMPARE(m.base.size(), 2);
+        QCOMPARE(m.base.value(u"text"_s)->toString(), kHlc2);
+        QVERIFY(m.base.contains(u"kind"_s) && !m.base.value(u"kind"_s).has_value());
+    }
+
+    void requiredOnCreateIsTheServersJob()
+    {
+        // Only the changed fields travel: an insight update without the required kind and text is valid here.
+        QJsonObject only = with(
+            with(validMutation(), u"fields"_s, QJsonObject {{u"quote"_s, u"q"_s}}), u"base"_s, QJsonValue::Undefined);
+        QVERIFY(decodeMutation(only).ok());
+        // base may only name fields the mutation changes.
+        QVERIFY(!decodeMutation(with(validMutation(), u"fields"_s, QJsonObject {{u"quote"_s, u"q"_s}})).ok());
+    }
+
+    void decodesDelete()
+    {
+        QJsonObject m = with(with(validMutation(), u"op"_s, u"delete"_s), u"fields"_s, QJsonValue::Undefined);
+        m.remove(u"base"_s);
+        auto decoded = decodeMutation(m);
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->op, Op::Delete);
+        QVERIFY(decoded->fields.isEmpty());
+        QCOMPARE(toJson(*decoded), m);
+    }
+
+    void normalisesIdsToLowercase()
+    {
+        QJsonObject m = with(validMutation(), u"record_id"_s, kRecord.toUpper());
+        m = with(m, u"id"_s, kId.toUpper());
+        m.remove(u"base"_s);
+        QJsonObject fields = m.value(u"fields"_s).toObject();
+        fields.insert(u"account_id"_s, kRecord.toUpper());
+        fields.insert(u"tags"_s, QJsonArray {kId.toUpper()});
+        m.insert(u"fields"_s, fields);
+        auto decoded = decodeMutation(m);
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->recordId, kRecord);
+        QCOMPARE(decoded->id, kId);
+        QCOMPARE(decoded->fields.value(u"account_id"_s).toString(), kRecord);
+        QCOMPARE(decoded->fields.value(u"tags"_s).toArray().first().toString(), kId);
+    }
+
+    void everyEntityDecodes()
+    {
+        const QList<QPair<QString, QJsonObject>> samples {
+            {u"account"_s, {{u"name"_s, u"Acme"_s}, {u"owner_email"_s, u"a@b.io"_s}}},
+            {u"contact"_s, {{u"name"_s, u"Ana"_s}, {u"account_id"_s, kRecord}}},
+            {u"conversation"_s, {{u"occurred_at"_s, u"2026-11-28T09:30:00Z"_s}, {u"consent"_s, true}}},
+            {u"insight"_s, {{u"kind"_s, u"pain"_s}, {u"text"_s, u"t"_s}, {u"published"_s, true}}},
+            {u"tag"_s, {{u"name"_s, u"x"_s}}},
+            {u"lead"_s, {{u"account_id"_s, kRecord}, {u"recommendation"_s, u"r"_s}, {u"priority"_s, 3}}},
+            {u"guide"_s, {{u"title"_s, u"g"_s}, {u"questions"_s, QJsonArray {u"q?"_s}}}},
+        };
+        for (const auto &[entity, fields] : samples) {
+            QJsonObject m = with(with(validMutation(), u"entity"_s, entity), u"fields"_s, fields);
+            m.remove(u"base"_s);
+            auto decoded = decodeMutation(m);
+            QVERIFY2(decoded.ok(), qPrintable(entity));
+            QCOMPARE(toJson(*decoded), m);
+        }
+    }
+
+    void rejectsInvalidPush_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("expected");
+
+        const QJsonObject m = validMutation();
+        QTest::newRow("not json") << QByteArray("{\"mutations\": [") << u"malformed JSON"_s;
+        QTest::newRow("empty") << QByteArray() << u"malformed JSON"_s;
+        QTest::newRow("array root") << QByteArray("[]") << u"must be a JSON object"_s;
+        QTest::newRow("unknown top key") << body({{u"mutations"_s, QJsonArray {}}, {u"extra"_s, 1}})
+                                         << u"body.extra: unknown key"_s;
+        QTest::newRow("no mutations") << QByteArray("{}") << u"mutations: is required"_s;
+        QTest::newRow("mutations not array") << QByteArray("{\"mutations\":{}}") << u"mutations: must be an array"_s;
+        QTest::newRow("mutation not object")
+            << QByteArray("{\"mutations\":[3]}") << u"mutations[0]: must be an object"_s;
+        QTest::newRow("unknown mutation key") << pushOf(with(m, u"color"_s, 1)) << u"mutations[0].color: unknown key"_s;
+        QTest::newRow("odd unknown key") << pushOf(with(m, u"a b\n"_s, 1)) << u"mutations[0]: unknown key"_s;
+        QTest::newRow("id missing") << pushOf(with(m, u"id"_s, QJsonValue::Undefined))
+                                    << u"mutations[0].id: is required"_s;
+        QTest::newRow("id not uuid") << pushOf(with(m, u"id"_s, u"1234"_s)) << u"mutations[0].id: must be a UUID"_s;
+        QTest::newRow("id number") << pushOf(with(m, u"id"_s, 5)) << u"mutations[0].id: must be a string"_s;
+        QTest::newRow("entity unknown") << pushOf(with(m, u"entity"_s, u"user"_s))
+                                        << u"mutations[0].entity: must be one of"_s;
+        QTest::newRow("entity case") << pushOf(with(m, u"entity"_s, u"Insight"_s)) << u"mutations[0].entity"_s;
+        QTest::newRow("record_id bad") << pushOf(with(m, u"record_id"_s, u"{6f1c2d3e-0000-4000-8000-0000000000aa}"_s))
+                                       << u"mutations[0].record_id: must be"_s;
+        QTest::newRow("op bad") << pushOf(with(m, u"op"_s, u"insert"_s))
+                                << u"mutations[0].op: must be upsert or delete"_s;
+        QTest::newRow("op missing") << pushOf(with(m, u"op"_s, QJsonValue::Undefined))
+                                    << u"mutations[0].op: is required"_s;
+        QTest::newRow("hlc garbage") << pushOf(with(m, u"hlc"_s, u"yesterday"_s))
+                                     << u"mutations[0].hlc: must be an hlc"_s;
+        QTest::newRow("hlc number") << pushOf(with(m, u"hlc"_s, 1732780800000.0))
+                                    << u"mutations[0].hlc: must be an hlc"_s;
+        QTest::newRow("hlc bad device") << pushOf(with(m, u"hlc"_s, u"1732780800000-0000-dev-1"_s))
+                                        << u"mutations[0].hlc"_s;
+        QTest::newRow("hlc short millis")
+            << pushOf(with(m, u"hlc"_s, u"173278080000-0000-dev1"_s)) << u"mutations[0].hlc"_s;
+        QTest::newRow("fields missing") << pushOf(with(m, u"fields"_s, QJsonValue::Undefined))
+                                        << u"mutations[0].fields: is required"_s;
+        QTest::newRow("fields array") << pushOf(with(m, u"fields"_s, QJsonArray {}))
+                                      << u"mutations[0].fields: must be an object"_s;
+        QTest::newRow("fields on delete")
+            << pushOf(with(with(m, u"op"_s, u"delete"_s), u"base"_s, QJsonValue::Undefined))
+            << u"mutations[0].fields: must be absent for a delete"_s;
+        QTest::newRow("unknown field") << pushOf(withField(u"size"_s, 3))
+                                       << u"mutations[0].fields: insight has no field"_s;
+        QTest::newRow("importance 6") << pushOf(withField(u"importance"_s, 6))
+                                      << u"mutations[0].fields.importance: must be an integer from 1 to 5"_s;
+        QTest::newRow("importance text") << pushOf(withField(u"importance"_s, u"SECRETVALUE"_s))
+                                         << u"mutations[0].fields.importance: must be an integer from 1 to 5"_s;
+        QTest::newRow("text wrong type") << pushOf(withField(u"text"_s, 42))
+                                         << u"mutations[0].fields.text: must be a string"_s;
+        QTest::newRow("required null") << pushOf(withField(u"text"_s, QJsonValue::Null))
+                                       << u"mutations[0].fields.text"_s;
+        QTest::newRow("kind choice") << pushOf(withField(u"kind"_s, u"SECRETVALUE"_s))
+                                     << u"mutations[0].fields.kind: must be one of"_s;
+        QTest::newRow("tags not uuids") << pushOf(withField(u"tags"_s, QJsonArray {u"SECRETVALUE"_s}))
+                                        << u"mutations[0].fields.tags"_s;
+        QTest::newRow("control char") << pushOf(withField(u"quote"_s, u"a\u0001SECRETVALUE"_s))
+                                      << u"mutations[0].fields.quote: must not contain control characters"_s;
+        QTest::newRow("base not object") << pushOf(with(m, u"base"_s, QJsonArray {}))
+                                         << u"mutations[0].base: must be an object"_s;
+        QTest::newRow("base unchanged field") << pushOf(with(m, u"base"_s, QJsonObject {{u"quote"_s, kHlc}}))
+                                              << u"mutations[0].base.quote: names no field"_s;
+        QTest::newRow("base bad hlc") << pushOf(with(m, u"base"_s, QJsonObject {{u"text"_s, u"SECRETVALUE"_s}}))
+                                      << u"mutations[0].base.text: must be an hlc"_s;
+        QTest::newRow("second mutation") << body({{u"mutations"_s, QJsonArray {m, with(m, u"op"_s, 1)}}})
+                                         << u"mutations[1].op: must be a string"_s;
+        QTest::newRow("too deep") << nested(9) << u"nested more than"_s;
+        QTest::newRow("very deep") << nested(100000) << u"nested more than"_s;
+        QJsonArray many;
+        for (int i = 0; i < 1001; ++i)
+            many.append(m);
+        QTest::newRow("1001 mutations") << body({{u"mutations"_s, many}}) << u"at most 1000"_s;
+        QByteArray big = "{\"mutations\":[],\"x\":\"" + QByteArray(kMaxBodyBytes, 'a') + "\"}";
+        QTest::newRow("too large") << big << u"larger than"_s;
+    }
+    void rejectsInvalidPush()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, expected);
+        auto result = decodePushRequest(input);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::InvalidInput);
+        QVERIFY2(result.error().message.contains(expected), qPrintable(result.error().message));
+        QVERIFY2(!result.error().message.contains(u"SECRETVALUE"_s), qPrintable(result.error().message));
+    }
+
+    void acceptsDepthOfTheSchema()
+    {
+        // The deepest legal message: a pull page with a conflict whose value is a list.
+        QJsonObject change = validChange();
+        change.insert(u"entity"_s, u"guide"_s);
+        change.insert(u"fields"_s, QJsonObject {{u"title"_s, u"g"_s}});
+        change.insert(u"field_hlcs"_s, QJsonObject {{u"title"_s, kHlc}});
+        change.insert(u"conflicts"_s,
+            QJsonArray {QJsonObject {{u"field"_s, u"questions"_s}, {u"value"_s, QJsonArray {u"a"_s}}, {u"hlc"_s, kHlc2},
+                {u"device_id"_s, u"dev2"_s}}});
+        auto page = decodePullPage(pageOf(change));
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+        QCOMPARE(page->changes.first().conflicts.first().value.toArray().first().toString(), u"a"_s);
+    }
+
+    void encodesExactJson()
+    {
+        Mutation m;
+        m.id = kId;
+        m.entity = Entity::Tag;
+        m.recordId = kRecord;
+        m.hlc = *Hlc::parse(kHlc);
+        m.fields = QJsonObject {{u"name"_s, u"x"_s}};
+        m.base.insert(u"name"_s, std::nullopt);
+        const QByteArray expected
+            = "{\"mutations\":[{\"base\":{\"name\":null},\"entity\":\"tag\",\"fields\":{\"name\":\"x\"},"
+              "\"hlc\":\"1732780800000-0000-dev1\",\"id\":\""
+            + kId.toUtf8() + "\",\"op\":\"upsert\",\"record_id\":\"" + kRecord.toUtf8() + "\"}]}";
+        QCOMPARE(encode(PushRequest {{m}}), expected);
+        QCOMPARE(encode(PushResponse {{MutationResult {kId, MutationStatus::Applied, {}, {}, {}}}}),
+            QByteArray("{\"results\":[{\"id\":\"" + kId.toUtf8() + "\",\"status\":\"applied\"}]}"));
+        QCOMPARE(encode(ApiError {ApiErrorCode::DeviceRevoked, u"revoked"_s, true}),
+            QByteArray("{\"error\":\"device_revoked\",\"message\":\"revoked\",\"wipe\":true}"));
+    }
+
+    void pushRoundTrip()
+    {
+        auto first = decodePushRequest(pushOf(validMutation()));
+        QVERIFY(first.ok());
+        auto second = decodePushRequest(encode(*first));
+        QVERIFY(second.ok());
+        QCOMPARE(second->mutations, first->mutations);
+        QCOMPARE(toJson(second->mutations.first()), validMutation());
+    }
+
+    void resultsRoundTrip()
+    {
+        PushResponse response {{
+            {kId, MutationStatus::Applied, {}, {}, {}},
+            {kId, MutationStatus::Duplicate, {}, {}, {}},
+            {kId, MutationStatus::Superseded, {u"text"_s, u"kind"_s}, {}, {}},
+            {kId, MutationStatus::Rejected, {}, u"forbidden"_s, u"sales may only change status and outcome"_s},
+        }};
+        auto decoded = decodePushResponse(encode(response));
+        QVERIFY2(decoded.ok(), qPrintable(decoded.ok() ? QString() : decoded.error().message));
+        QCOMPARE(decoded->results, response.results);
+    }
+
+    void rejectsInvalidResults_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("expected");
+        const QString id = kId;
+        QTest::newRow("status") << ("{\"results\":[{\"id\":\"" + id.toUtf8() + "\",\"status\":\"ok\"}]}")
+                                << u"results[0].status"_s;
+        QTest::newRow("rejected no error")
+            << ("{\"results\":[{\"id\":\"" + id.toUtf8() + "\",\"status\":\"rejected\"}]}")
+            << u"results[0].error: is required"_s;
+        QTest::newRow("error when applied")
+            << ("{\"results\":[{\"id\":\"" + id.toUtf8() + "\",\"status\":\"applied\",\"error\":\"forbidden\"}]}")
+            << u"results[0].error: is only allowed"_s;
+        QTest::newRow("lost not array") << ("{\"results\":[{\"id\":\"" + id.toUtf8()
+            + "\",\"status\":\"superseded\",\"lost_fields\":\"text\"}]}")
+                                        << u"results[0].lost_fields"_s;
+        QTest::newRow("unknown key") << ("{\"results\":[{\"id\":\"" + id.toUtf8()
+            + "\",\"status\":\"applied\",\"x\":1}]}")
+                                     << u"results[0].x: unknown key"_s;
+        QTest::newRow("missing") << QByteArray("{}") << u"results: is required"_s;
+    }
+    void rejectsInvalidResults()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, expected);
+        auto result = decodePushResponse(input);
+        QVERIFY(!result.ok());
+        QVERIFY2(result.error().message.contains(expected), qPrintable(result.error().message));
+    }
+
+    void pullPageRoundTrip()
+    {
+        auto page = decodePullPage(pageOf(validChange()));
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+        QCOMPARE(page->changes.size(), 1);
+        const Change &c = page->changes.first();
+        QCOMPARE(c.entity, Entity::Tag);
+        QCOMPARE(c.fieldHlcs.value(u"name"_s).toString(), kHlc);
+        QCOMPARE(c.conflicts.first().deviceId, u"dev2"_s);
+        QCOMPARE(encode(*page), pageOf(validChange()));
+
+        Change removed;
+        removed.entity = Entity::Insight;
+        removed.recordId = kRecord;
+        removed.deleted = true;
+        removed.hlc = *Hlc::parse(kHlc);
+        const QByteArray encoded = encode(PullPage {{removed}, u"c"_s, true});
+        QVERIFY(!encoded.contains("\"fields\""));
+        auto back = decodePullPage(encoded);
+        QVERIFY(back.ok());
+        QCOMPARE(back->changes.first(), removed);
+        QVERIFY(back->hasMore);
+    }
+
+    void rejectsInvalidChanges_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("expected");
+        const QJsonObject c = validChange();
+        QTest::newRow("deleted with fields")
+            << pageOf(with(c, u"deleted"_s, true)) << u"changes[0].fields: must be absent"_s;
+        QTest::newRow("no fields") << pageOf(with(c, u"fields"_s, QJsonValue::Undefined))
+                                   << u"changes[0].fields: is required"_s;
+        QTest::newRow("deleted not bool")
+            << pageOf(with(c, u"deleted"_s, 0)) << u"changes[0].deleted: must be true or false"_s;
+        QTest::newRow("no hlc") << pageOf(with(c, u"hlc"_s, QJsonValue::Undefined)) << u"changes[0].hlc: is required"_s;
+        QTest::newRow("field_hlcs unknown")
+            << pageOf(with(c, u"field_hlcs"_s, QJsonObject {{u"size"_s, kHlc}})) << u"changes[0].field_hlcs.size"_s;
+        QTest::newRow("bad field value") << pageOf(with(c, u"fields"_s, QJsonObject {{u"color"_s, u"red"_s}}))
+                                         << u"changes[0].fields.color"_s;
+        QJsonObject badConflict {{u"field"_s, u"name"_s}, {u"value"_s, 1}, {u"hlc"_s, kHlc}, {u"device_id"_s, u"d"_s}};
+        QTest::newRow("conflict value") << pageOf(with(c, u"conflicts"_s, QJsonArray {badConflict}))
+                                        << u"changes[0].conflicts[0].value"_s;
+        badConflict.insert(u"value"_s, u"ok"_s);
+        badConflict.insert(u"device_id"_s, u"d-1"_s);
+        QTest::newRow("conflict device") << pageOf(with(c, u"conflicts"_s, QJsonArray {badConflict}))
+                                         << u"changes[0].conflicts[0].device_id"_s;
+        QTest::newRow("unknown key") << pageOf(with(c, u"seq"_s, 3)) << u"changes[0].seq: unknown key"_s;
+        QTest::newRow("no cursor") << body({{u"changes"_s, QJsonArray {}}, {u"has_more"_s, false}}) << u"body.cursor"_s;
+        QTest::newRow("no has_more") << body({{u"changes"_s, QJsonArray {}}, {u"cursor"_s, u""_s}})
+                                     << u"body.has_more"_s;
+    }
+    void rejectsInvalidChanges()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, expected);
+        auto result = decodePullPage(input);
+        QVERIFY(!result.ok());
+        QVERIFY2(result.error().message.contains(expected), qPrintable(result.error().message));
+    }
+
+    void login()
+    {
+        const LoginRequest request {u"a@b.io"_s, u"pw"_s, u"Laptop"_s};
+        auto back = decodeLoginRequest(encode(request));
+        QVERIFY(back.ok());
+        QCOMPARE(back->email, request.email);
+        QCOMPARE(back->deviceName, request.deviceName);
+        QVERIFY(!decodeLoginRequest("{\"email\":\"a\",\"password\":\"p\"}").ok());
+        QVERIFY(!decodeLoginRequest("{\"email\":\"a\",\"password\":\"p\",\"device_name\":\"d\",\"admin\":true}").ok());
+        QVERIFY(!decodeLoginRequest("{\"email\":\"a\",\"password\":1,\"device_name\":\"d\"}").ok());
+        auto wrong = decodeLoginRequest("{\"email\":\"a\",\"password\":\"SECRETVALUE\",\"device_name\":5}");
+        QVERIFY(!wrong.ok() && !wrong.error().message.contains(u"SECRETVALUE"_s));
+
+        const LoginResponse response {u"tok"_s, kId, {kRecord, u"a@b.io"_s, u"sales"_s, kId}};
+        auto decoded = decodeLoginResponse(encode(response));
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->user.role, u"sales"_s);
+        QCOMPARE(decoded->user.teamId, kId);
+        QVERIFY(!decodeLoginResponse("{\"token\":\"t\",\"device_id\":\"x\",\"user\":{}}").ok());
+    }
+
+    void apiErrors()
+    {
+        QCOMPARE(httpStatus(ApiErrorCode::BadRequest), 400);
+        QCOMPARE(httpStatus(ApiErrorCode::DeviceRevoked), 401);
+        QCOMPARE(httpStatus(ApiErrorCode::TooLarge), 413);
+        QCOMPARE(httpStatus(ApiErrorCode::RateLimited), 429);
+        QCOMPARE(apiErrorCodeName(ApiErrorCode::UnsupportedMediaType), u"unsupported_media_type"_s);
+        auto e = decodeApiError("{\"error\":\"forbidden\",\"message\":\"no\"}");
+        QVERIFY(e.ok());
+        QCOMPARE(e->code, ApiErrorCode::Forbidden);
+        QVERIFY(!decodeApiError("{\"error\":\"teapot\",\"message\":\"no\"}").ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProtocol)
+#include "tst_protocol.moc"

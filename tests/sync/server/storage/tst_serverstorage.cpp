@@ -1,0 +1,883 @@
+#include "storage/connectionpool.h"
+#include "storage/serverstorage.h"
+
+#include <QAtomicInt>
+#include <QHash>
+#include <QJsonArray>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace fieldnotes;
+using namespace fieldnotes::protocol;
+using namespace fieldnotes::server;
+
+// Binds `var` to the value of a Result, failing the test with its message otherwise.
+#define REQUIRE_OK(var, expr)                                                                                          \
+    auto var##Result = (expr);                                                                                         \
+    QVERIFY2(var##Result.ok(), qPrintable(var##Result.ok() ? QString() : var##Result.error().message));                \
+    auto &var = *var##Result
+
+namespace {
+
+constexpr qint64 kNow = 1732780800000; // the server's clock in these tests
+
+QString uuid()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+Hlc at(qint64 offsetMs, const QString &device, int counter = 0)
+{
+    return Hlc {kNow - 60000 + offsetMs, counter, device};
+}
+
+Mutation upsert(Entity entity, const QString &recordId, const Hlc &hlc, const QJsonObject &fields,
+    const QMap<QString, std::optional<Hlc>> &base = {})
+{
+    Mutation m;
+    m.id = uuid();
+    m.entity = entity;
+    m.recordId = recordId;
+    m.op = Op::Upsert;
+    m.hlc = hlc;
+    m.fields = fields;
+    m.base = base;
+    return m;
+}
+
+Mutation remove(Entity entity, const QString &recordId, const Hlc &hlc)
+{
+    Mutation m = upsert(entity, recordId, hlc, {});
+    m.op = Op::Delete;
+    return m;
+}
+
+QJsonObject sampleFields(Entity entity)
+{
+    const QString ref = u"6f1c2d3e-0000-4000-8000-000000000001"_s;
+    switch (entity) {
+    case Entity::Account:
+        return {{u"name"_s, u"Acme"_s}};
+    case Entity::Contact:
+        return {{u"name"_s, u"Ana"_s}};
+    case Entity::Conversation:
+        return {{u"title"_s, u"Visit"_s}};
+    case Entity::Insight:
+        return {{u"kind"_s, u"need"_s}, {u"text"_s, u"offline"_s}, {u"published"_s, true}};
+    case Entity::Tag:
+        return {{u"name"_s, u"pricing"_s}};
+    case Entity::Lead:
+        return {{u"account_id"_s, ref}, {u"recommendation"_s, u"call"_s}, {u"status"_s, u"open"_s}};
+    case Entity::Guide:
+        return {{u"title"_s, u"Discovery"_s}};
+    }
+    return {};
+}
+
+const QStringList kTables {u"applied_mutations"_s, u"conflicts"_s, u"records"_s, u"team_seq"_s, u"devices"_s,
+    u"users"_s, u"server_secrets"_s, u"teams"_s, u"schema_version"_s};
+
+} // namespace
+
+/** Tests the server storage and the sync semantics (SYNC-API.md) on SQLite and, when configured, PostgreSQL. */
+class TestServerStorage : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_pgUrl = qEnvironmentVariable("FIELDNOTES_TEST_PG_URL");
+    QString m_backend;
+    int m_fileCounter = 0;
+    QString m_url;
+    std::unique_ptr<ServerStorage> s;
+    QString teamA;
+    QString teamB;
+    AuthContext admin;
+    AuthContext marketer;
+    AuthContext sales;
+    AuthContext adminB;
+
+    // A fresh, empty database for each test.
+    QString freshUrl()
+    {
+        if (m_backend == u"sqlite"_s)
+            return u"sqlite:%1/server-%2.db"_s.arg(m_dir.path()).arg(++m_fileCounter);
+        // A raw connection: whatever an earlier run left (even a schema from the future) is dropped.
+        auto config = DbConfig::parse(m_pgUrl);
+        if (!config)
+            qFatal("FIELDNOTES_TEST_PG_URL: %s", qPrintable(config.error().message));
+        ConnectionPool pool(*config);
+        auto db = pool.get();
+        if (!db)
+            qFatal("cannot open PostgreSQL at FIELDNOTES_TEST_PG_URL: %s", qPrintable(db.error().message));
+        QSqlQuery q(*db);
+        for (const QString &table : kTables) {
+            if (!q.exec(u"DROP TABLE IF EXISTS %1 CASCADE"_s.arg(table)))
+                qFatal("cannot reset the PostgreSQL test database");
+        }
+        return m_pgUrl;
+    }
+
+    AuthContext contextFor(const QString &teamId, const QString &email, Role role)
+    {
+        auto user = s->addUser(teamId, email, role, u"correct horse"_s);
+        if (!user)
+            qFatal("addUser: %s", qPrintable(user.error().message));
+        auto device = s->createDevice(user->id, u"phone"_s, ServerStorage::tokenHash(ServerStorage::newToken()), kNow);
+        if (!device)
+            qFatal("createDevice: %s", qPrintable(device.error().message));
+        return AuthContext {user->id, teamId, role, device->id};
+    }
+
+    Result<QList<MutationResult>> push(const AuthContext &ctx, const QList<Mutation> &mutations)
+    {
+        return s->push(ctx, mutations, kNow);
+    }
+
+    // Every change since `from`, page by page, latest state per record.
+    QHash<QString, Change> pullAll(const AuthContext &ctx, qint64 from = 0, qint64 *end = nullptr, int limit = 3)
+    {
+        QHash<QString, Change> changes;
+        qint64 cursor = from;
+        for (;;) {
+            auto page = s->pull(ctx, cursor, limit);
+            if (!page) {
+                qWarning("pull: %s", qPrintable(page.error().message));
+                return {};
+            }
+            for (const Change &c : page->changes)
+                changes.insert(c.recordId, c);
+            cursor = page->newSeq;
+            if (!page->hasMore)
+                break;
+        }
+        if (end)
+            *end = cursor;
+        return changes;
+    }
+
+    MutationResult one(const AuthContext &ctx, const Mutation &m)
+    {
+        auto results = push(ctx, {m});
+        if (!results || results->size() != 1) {
+            qWarning("push failed");
+            return {};
+        }
+        return results->first();
+    }
+
+private slots:
+    void initTestCase_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("sqlite") << u"sqlite"_s;
+        if (!m_pgUrl.isEmpty())
+            QTest::newRow("postgresql") << u"postgresql"_s;
+    }
+
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        if (m_pgUrl.isEmpty() && qEnvironmentVariable("FIELDNOTES_REQUIRE_PG") == u"1"_s)
+            QFAIL("FIELDNOTES_REQUIRE_PG=1 but FIELDNOTES_TEST_PG_URL is not set: "
+                  "export FIELDNOTES_TEST_PG_URL=$(tests/support/postgres.sh start)");
+        if (m_pgUrl.isEmpty())
+            qInfo("FIELDNOTES_TEST_PG_URL is not set: PostgreSQL rows do not run");
+    }
+
+    void init()
+    {
+        QFETCH_GLOBAL(QString, backend);
+        m_backend = backend;
+        m_url = freshUrl();
+        auto storage = ServerStorage::open(m_url);
+        QVERIFY2(storage.ok(), qPrintable(storage.ok() ? QString() : storage.error().message));
+        s = std::move(storage).value();
+        QCOMPARE(
+            s->backend(), backend == u"sqlite"_s ? ServerStorage::Backend::Sqlite : ServerStorage::Backend::Postgres);
+        teamA = *s->createTeam(u"Team A"_s);
+        teamB = *s->createTeam(u"Team B"_s);
+        admin = contextFor(teamA, u"admin@a.example"_s, Role::Admin);
+        marketer = contextFor(teamA, u"marketer@a.example"_s, Role::Marketer);
+        sales = contextFor(teamA, u"sales@a.example"_s, Role::Sales);
+        adminB = contextFor(teamB, u"admin@b.example"_s, Role::Admin);
+    }
+
+    void cleanup() { s.reset(); }
+
+    // ---- schema
+
+    void migratesFromEveryEarlierVersion()
+    {
+        for (int from = 0; from < ServerStorage::kSchemaVersion; ++from) {
+            s.reset();
+            const QString url = freshUrl();
+            QString teamId;
+            QString userId;
+            {
+                ServerStorage::Options options;
+                options.migrateTo = from;
+                REQUIRE_OK(old, ServerStorage::open(url, options));
+                QCOMPARE(*old->schemaVersion(), from);
+                if (from >= 1) {
+                    // Data written by version 1: a team and a user.
+                    teamId = uuid();
+                    auto db = old->connection();
+                    QSqlQuery q(*db);
+                    QVERIFY(q.prepare(u"INSERT INTO teams (id, name, created) VALUES (?, 'old', 0)"_s));
+                    q.addBindValue(teamId);
+                    QVERIFY(q.exec());
+                    REQUIRE_OK(user, old->addUser(teamId, u"old@x.example"_s, Role::Admin, u"pw"_s));
+                    userId = user.id;
+                }
+            }
+            REQUIRE_OK(storage, ServerStorage::open(url));
+            QCOMPARE(*storage->schemaVersion(), ServerStorage::kSchemaVersion);
+            if (from >= 1) {
+                REQUIRE_OK(user, storage->verifyLogin(u"OLD@x.example"_s, u"pw"_s));
+                QCOMPARE(user.id, userId);
+                const AuthContext ctx {userId, teamId, Role::Admin, uuid()};
+                const QString record = uuid();
+                REQUIRE_OK(results,
+                    storage->push(ctx, {upsert(Entity::Account, record, at(0, u"d"_s), {{u"name"_s, u"A"_s}})}, kNow));
+                QCOMPARE(results.first().status, MutationStatus::Applied);
+                REQUIRE_OK(page, storage->pull(ctx, 0, 10));
+                QCOMPARE(page.changes.size(), 1);
+            }
+            // Opening again at the newest version changes nothing.
+            storage.reset();
+            REQUIRE_OK(again, ServerStorage::open(url));
+            QCOMPARE(*again->schemaVersion(), ServerStorage::kSchemaVersion);
+        }
+    }
+
+    void refusesNewerSchema()
+    {
+        {
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"UPDATE schema_version SET version = 99"_s));
+        }
+        s.reset();
+        auto newer = ServerStorage::open(m_url);
+        QVERIFY(!newer.ok());
+        QCOMPARE(newer.error().code, ErrorCode::Incompatible);
+    }
+
+    // ---- users and devices
+
+    void usersAndLogin()
+    {
+        auto taken = s->addUser(teamB, u"ADMIN@a.example"_s, Role::Sales, u"x"_s);
+        QVERIFY(!taken.ok());
+        QCOMPARE(taken.error().code, ErrorCode::AlreadyExists);
+        QVERIFY(!s->addUser(teamA, u"not an email"_s, Role::Sales, u"x"_s).ok());
+        QCOMPARE(s->addUser(uuid(), u"x@y.example"_s, Role::Sales, u"x"_s).error().code, ErrorCode::NotFound);
+
+        REQUIRE_OK(user, s->verifyLogin(u"Admin@A.example"_s, u"correct horse"_s));
+        QCOMPARE(user.id, admin.userId);
+        QCOMPARE(user.role, Role::Admin);
+        QCOMPARE(user.teamId, teamA);
+        auto wrong = s->verifyLogin(u"admin@a.example"_s, u"wrong"_s);
+        auto unknown = s->verifyLogin(u"nobody@a.example"_s, u"correct horse"_s);
+        QVERIFY(!wrong.ok() && !unknown.ok());
+        QCOMPARE(wrong.error().code, unknown.error().code);
+        QCOMPARE(wrong.error().message, unknown.error().message);
+
+        auto db = s->connection();
+        QSqlQuery q(*db);
+        QVERIFY(q.exec(u"SELECT password_hash FROM users"_s));
+        while (q.next()) {
+            QVERIFY(q.value(0).toString().startsWith(u"$argon2id$"_s));
+            QVERIFY(!q.value(0).toString().contains(u"correct horse"_s));
+        }
+    }
+
+    void devices()
+    {
+        const QString token = ServerStorage::newToken();
+        QCOMPARE(token.size(), 43);
+        const QString hash = ServerStorage::tokenHash(token);
+        QCOMPARE(hash.size(), 64);
+        REQUIRE_OK(device, s->createDevice(sales.userId, u"Tablet"_s, hash, kNow));
+        REQUIRE_OK(found, s->findDeviceByTokenHash(hash));
+        QCOMPARE(found.device.id, device.id);
+        QCOMPARE(found.user.id, sales.userId);
+        QCOMPARE(found.user.role, Role::Sales);
+        QVERIFY(!found.device.revoked);
+        QCOMPARE(s->findDeviceByTokenHash(ServerStorage::tokenHash(u"other"_s)).error().code, ErrorCode::NotFound);
+
+        REQUIRE_OK(listA, s->listDevices(teamA));
+        QCOMPARE(listA.size(), 4); // admin, marketer, sales, tablet
+        REQUIRE_OK(listB, s->listDevices(teamB));
+        QCOMPARE(listB.size(), 1);
+
+        QCOMPARE(s->revokeDevice(teamB, device.id).error().code, ErrorCode::NotFound); // not B's device
+        QVERIFY(s->revokeDevice(teamA, device.id).ok());
+        QVERIFY(s->findDeviceByTokenHash(hash)->device.revoked);
+
+        QVERIFY(s->touchDevice(device.id, kNow + 5000).ok());
+        QCOMPARE(s->findDeviceByTokenHash(hash)->device.lastSeenMs, kNow + 5000);
+        QVERIFY(s->deleteDevice(device.id).ok());
+        QVERIFY(!s->findDeviceByTokenHash(hash).ok());
+    }
+
+    // ---- push and pull
+
+    void pushPullBasic()
+    {
+        const QString id = uuid();
+        const Hlc h = at(0, u"dev1"_s);
+        REQUIRE_OK(results,
+            push(admin, {upsert(Entity::Account, id, h, {{u"name"_s, u"Acme"_s}, {u"domain"_s, u"acme.example"_s}})}));
+        QCOMPARE(results.size(), 1);
+        QCOMPARE(results.first().status, MutationStatus::Applied);
+
+        REQUIRE_OK(page, s->pull(marketer, 0, 10));
+        QCOMPARE(page.changes.size(), 1);
+        QVERIFY(!page.hasMore);
+        const Change &c = page.changes.first();
+        QCOMPARE(c.recordId, id);
+        QCOMPARE(c.entity, Entity::Account);
+        QVERIFY(!c.deleted);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"Acme"_s);
+        QCOMPARE(c.fieldHlcs.value(u"domain"_s), h);
+        QCOMPARE(c.hlc, h);
+        QVERIFY(c.conflicts.isEmpty());
+
+        REQUIRE_OK(empty, s->pull(marketer, page.newSeq, 10));
+        QVERIFY(empty.changes.isEmpty());
+        QCOMPARE(empty.newSeq, page.newSeq);
+
+        // Paging
+        QList<Mutation> batch;
+        for (int i = 0; i < 7; ++i)
+            batch << upsert(Entity::Tag, uuid(), at(i, u"dev1"_s), {{u"name"_s, u"t%1"_s.arg(i)}});
+        REQUIRE_OK(more, push(admin, batch));
+        QCOMPARE(more.size(), 7);
+        REQUIRE_OK(first, s->pull(admin, page.newSeq, 3));
+        QCOMPARE(first.changes.size(), 3);
+        QVERIFY(first.hasMore);
+        QCOMPARE(pullAll(admin, page.newSeq).size(), 7);
+        QCOMPARE(pullAll(admin).size(), 8);
+        QVERIFY(!s->pull(admin, 0, 0).ok());
+        QVERIFY(!s->pull(admin, 0, 1001).ok());
+    }
+
+    void idempotentRetry()
+    {
+        const QList<Mutation> batch {upsert(Entity::Account, uuid(), at(0, u"d"_s), {{u"name"_s, u"A"_s}}),
+            upsert(Entity::Tag, uuid(), at(1, u"d"_s), {{u"name"_s, u"t"_s}})};
+        REQUIRE_OK(first, push(admin, batch));
+        QCOMPARE(first.at(0).status, MutationStatus::Applied);
+        qint64 end = 0;
+        QCOMPARE(pullAll(admin, 0, &end).size(), 2);
+        REQUIRE_OK(second, push(admin, batch));
+        QCOMPARE(second.at(0).status, MutationStatus::Duplicate);
+        QCOMPARE(second.at(1).status, MutationStatus::Duplicate);
+        QCOMPARE(second.at(0).id, batch.at(0).id);
+        QVERIFY(pullAll(admin, end).isEmpty()); // nothing changed
+        // The same id from another device is another mutation.
+        AuthContext other = admin;
+        other.deviceId = uuid();
+        REQUIRE_OK(third, push(other, {batch.first()}));
+        QCOMPARE(third.first().status, MutationStatus::Applied);
+    }
+
+    void concurrentDuplicateBatchAppliesOnce()
+    {
+        for (int round = 0; round < 5; ++round) {
+            QList<Mutation> batch;
+            for (int i = 0; i < 40; ++i)
+                batch << upsert(Entity::Tag, uuid(), at(round * 100 + i, u"d"_s), {{u"name"_s, u"t"_s}});
+            qint64 before = 0;
+            pullAll(admin, 0, &before);
+            std::atomic<int> go {0};
+            Result<QList<MutationResult>> r1 = makeError(ErrorCode::Internal, u"not run"_s);
+            Result<QList<MutationResult>> r2 = makeError(ErrorCode::Internal, u"not run"_s);
+            auto worker = [&](Result<QList<MutationResult>> *out) {
+                go.fetch_add(1);
+                while (go.load() < 2) { }
+                *out = s->push(admin, batch, kNow);
+            };
+            std::thread t1(worker, &r1);
+            std::thread t2(worker, &r2);
+            t1.join();
+            t2.join();
+            QVERIFY2(r1.ok(), qPrintable(r1.ok() ? QString() : r1.error().message));
+            QVERIFY2(r2.ok(), qPrintable(r2.ok() ? QString() : r2.error().message));
+            int applied = 0;
+            int duplicate = 0;
+            for (const auto *r : {&r1, &r2}) {
+                for (const MutationResult &m : r->value()) {
+                    applied += m.status == MutationStatus::Applied;
+                    duplicate += m.status == MutationStatus::Duplicate;
+                }
+            }
+            QCOMPARE(applied, 40);
+            QCOMPARE(duplicate, 40);
+            qint64 after = 0;
+            QCOMPARE(pullAll(admin, before, &after).size(), 40);
+            QCOMPARE(after - before, 40); // each record got exactly one seq
+        }
+    }
+
+    void batchIsAllOrNothing()
+    {
+        s.reset();
+        ServerStorage::Options options;
+        options.pushHook = [](int index) -> Result<void> {
+            if (index == 2)
+                return makeError(ErrorCode::Internal, u"injected failure"_s);
+            return {};
+        };
+        REQUIRE_OK(failing, ServerStorage::open(m_url, options));
+        const QString existing = uuid();
+        REQUIRE_OK(
+            ok, failing->push(admin, {upsert(Entity::Account, existing, at(0, u"d"_s), {{u"name"_s, u"A"_s}})}, kNow));
+        QCOMPARE(ok.first().status, MutationStatus::Applied);
+        qint64 before = 0;
+        {
+            auto page = failing->pull(admin, 0, 100);
+            QVERIFY(page.ok());
+            before = page->newSeq;
+        }
+        const QList<Mutation> batch {
+            upsert(Entity::Account, existing, at(5, u"d"_s), {{u"name"_s, u"B"_s}}),
+            upsert(Entity::Tag, uuid(), at(6, u"d"_s), {{u"name"_s, u"t"_s}}),
+            remove(Entity::Account, existing, at(7, u"d"_s)),
+        };
+        auto result = failing->push(admin, batch, kNow);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::Internal);
+        REQUIRE_OK(after, failing->pull(admin, before, 100));
+        QVERIFY(after.changes.isEmpty());
+        REQUIRE_OK(full, failing->pull(admin, 0, 100));
+        QCOMPARE(full.changes.size(), 1);
+        QCOMPARE(full.changes.first().fields.value(u"name"_s).toString(), u"A"_s);
+        failing.reset();
+
+        // The ids were not remembered: the retry applies.
+        REQUIRE_OK(plain, ServerStorage::open(m_url));
+        REQUIRE_OK(retry, plain->push(admin, batch, kNow));
+        QCOMPARE(retry.at(0).status, MutationStatus::Applied);
+        QCOMPARE(retry.at(1).status, MutationStatus::Applied);
+        QCOMPARE(retry.at(2).status, MutationStatus::Applied);
+    }
+
+    void rejectedMutationDoesNotStopTheBatch()
+    {
+        const QString id = uuid();
+        REQUIRE_OK(results,
+            push(admin,
+                {upsert(Entity::Account, uuid(), at(0, u"d"_s), {{u"domain"_s, u"x"_s}}),
+                    upsert(Entity::Account, id, at(1, u"d"_s), {{u"name"_s, u"ok"_s}})}));
+        QCOMPARE(results.at(0).status, MutationStatus::Rejected);
+        QCOMPARE(results.at(0).error, u"bad_request"_s);
+        QVERIFY(results.at(0).message.contains(u"account.name"_s));
+        QCOMPARE(results.at(1).status, MutationStatus::Applied);
+        QCOMPARE(pullAll(admin).size(), 1);
+    }
+
+    void validationAndEntity()
+    {
+        const QString id = uuid();
+        QCOMPARE(one(admin, upsert(Entity::Insight, id, at(0, u"d"_s), {{u"text"_s, u"t"_s}})).status,
+            MutationStatus::Rejected); // kind is required on create
+        QCOMPARE(one(admin, upsert(Entity::Insight, id, at(1, u"d"_s), {{u"text"_s, u"t"_s}, {u"kind"_s, u"need"_s}}))
+                     .status,
+            MutationStatus::Applied);
+        QCOMPARE(one(admin, upsert(Entity::Insight, id, at(2, u"d"_s), {{u"importance"_s, 3}})).status,
+            MutationStatus::Applied); // an update needs only its fields
+        const MutationResult wrongEntity = one(admin, upsert(Entity::Tag, id, at(3, u"d"_s), {{u"name"_s, u"x"_s}}));
+        QCOMPARE(wrongEntity.status, MutationStatus::Rejected);
+        QCOMPARE(wrongEntity.error, u"bad_request"_s);
+        const MutationResult invalid = one(admin, upsert(Entity::Insight, id, at(4, u"d"_s), {{u"importance"_s, 9}}));
+        QCOMPARE(invalid.status, MutationStatus::Rejected);
+    }
+
+    void clockAheadIsRejected()
+    {
+        Mutation ahead = upsert(Entity::Account, uuid(), Hlc {kNow + 11 * 60 * 1000, 0, u"d"_s}, {{u"name"_s, u"A"_s}});
+        const MutationResult r = one(admin, ahead);
+        QCOMPARE(r.status, MutationStatus::Rejected);
+        QCOMPARE(r.error, u"bad_request"_s);
+        QVERIFY(r.message.contains(u"clock is ahead"_s));
+        Mutation fine = upsert(Entity::Account, uuid(), Hlc {kNow + 9 * 60 * 1000, 0, u"d"_s}, {{u"name"_s, u"A"_s}});
+        QCOMPARE(one(admin, fine).status, MutationStatus::Applied);
+
+        s.reset();
+        ServerStorage::Options strict;
+        strict.maxClockAheadMs = 1000;
+        REQUIRE_OK(storage, ServerStorage::open(m_url, strict));
+        REQUIRE_OK(results,
+            storage->push(
+                admin, {upsert(Entity::Account, uuid(), Hlc {kNow + 2000, 0, u"d"_s}, {{u"name"_s, u"A"_s}})}, kNow));
+        QCOMPARE(results.first().status, MutationStatus::Rejected);
+    }
+
+    // ---- merge
+
+    void lastWriterWinsPerFieldOutOfOrder()
+    {
+        const QString id = uuid();
+        const Hlc h0 = at(0, u"dev0"_s);
+        QCOMPARE(
+            one(admin, upsert(Entity::Account, id, h0, {{u"name"_s, u"A"_s}, {u"domain"_s, u"a.example"_s}})).status,
+            MutationStatus::Applied);
+        // Two edits of different fields, arriving newest first: both stay.
+        const Hlc h2 = at(2000, u"dev2"_s);
+        const Hlc h1 = at(1000, u"dev1"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, h2, {{u"name"_s, u"N2"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied);
+        QCOMPARE(
+            one(admin, upsert(Entity::Account, id, h1, {{u"domain"_s, u"d1.example"_s}}, {{u"domain"_s, h0}})).status,
+            MutationStatus::Applied);
+        // An older edit of name, based on the value it replaced (not concurrent by its base): it loses, no conflict.
+        const MutationResult lost = one(admin,
+            upsert(Entity::Account, id, at(1500, u"dev3"_s), {{u"name"_s, u"old"_s}, {u"segment"_s, u"smb"_s}},
+                {{u"name"_s, h2}}));
+        QCOMPARE(lost.status, MutationStatus::Superseded);
+        QCOMPARE(lost.lostFields, QStringList {u"name"_s});
+        const Change c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"N2"_s);
+        QCOMPARE(c.fields.value(u"domain"_s).toString(), u"d1.example"_s);
+        QCOMPARE(c.fields.value(u"segment"_s).toString(), u"smb"_s);
+        QCOMPARE(c.fieldHlcs.value(u"name"_s), h2);
+        QCOMPARE(c.fieldHlcs.value(u"domain"_s), h1);
+        QCOMPARE(c.hlc, h2);
+        QVERIFY(c.conflicts.isEmpty());
+        // The very same stamp again (another mutation id): nothing changes.
+        qint64 end = 0;
+        pullAll(admin, 0, &end);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, h2, {{u"name"_s, u"N2"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied);
+        QVERIFY(pullAll(admin, end).isEmpty());
+    }
+
+    void concurrentEditsKeepTheLoserBothWays()
+    {
+        const QString id = uuid();
+        const Hlc h0 = at(0, u"dev0"_s);
+        one(admin, upsert(Entity::Account, id, h0, {{u"name"_s, u"A"_s}}));
+        const Hlc h2 = at(2000, u"dev1"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, h2, {{u"name"_s, u"B"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied); // plain overwrite
+        QVERIFY(pullAll(admin).value(id).conflicts.isEmpty());
+
+        // Incoming wins a concurrent edit: the stored value becomes a conflict.
+        const Hlc h3 = at(3000, u"dev2"_s);
+        QCOMPARE(one(marketer, upsert(Entity::Account, id, h3, {{u"name"_s, u"C"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied);
+        Change c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"C"_s);
+        QCOMPARE(c.conflicts.size(), 1);
+        QCOMPARE(c.conflicts.first().field, u"name"_s);
+        QCOMPARE(c.conflicts.first().value.toString(), u"B"_s);
+        QCOMPARE(c.conflicts.first().hlc, h2);
+        QCOMPARE(c.conflicts.first().deviceId, u"dev1"_s);
+
+        // Incoming loses a concurrent edit: it is kept as a conflict, and named in lost_fields.
+        const Hlc h1 = at(1000, u"dev3"_s);
+        const MutationResult lost
+            = one(admin, upsert(Entity::Account, id, h1, {{u"name"_s, u"D"_s}}, {{u"name"_s, h0}}));
+        QCOMPARE(lost.status, MutationStatus::Superseded);
+        QCOMPARE(lost.lostFields, QStringList {u"name"_s});
+        c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"C"_s);
+        QCOMPARE(c.conflicts.size(), 2);
+        QCOMPARE(c.conflicts.at(1).value.toString(), u"D"_s);
+        QCOMPARE(c.conflicts.at(1).deviceId, u"dev3"_s);
+        // No base at all while a value is stored is concurrent too.
+        const MutationResult noBase
+            = one(admin, upsert(Entity::Account, id, at(500, u"dev4"_s), {{u"name"_s, u"E"_s}}));
+        QCOMPARE(noBase.status, MutationStatus::Superseded);
+        QCOMPARE(pullAll(admin).value(id).conflicts.size(), 3);
+
+        // A person resolves by writing the field on top of what they saw: the conflicts that existed with that value
+        // go; those recorded after it (D, E) stay until a write on top of a state that had them.
+        const Hlc h4 = at(4000, u"dev0"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, h4, {{u"name"_s, u"B"_s}}, {{u"name"_s, h3}})).status,
+            MutationStatus::Applied);
+        c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"B"_s);
+        QCOMPARE(c.conflicts.size(), 2);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, at(5000, u"dev0"_s), {{u"name"_s, u"B"_s}}, {{u"name"_s, h4}}))
+                     .status,
+            MutationStatus::Applied);
+        QVERIFY(pullAll(admin).value(id).conflicts.isEmpty());
+    }
+
+    void deleteWinsBeforeAndAfter()
+    {
+        // Delete first, a later edit arrives after: it becomes conflicts, the record stays deleted.
+        const QString a = uuid();
+        one(admin, upsert(Entity::Account, a, at(0, u"d0"_s), {{u"name"_s, u"A"_s}, {u"domain"_s, u"a.example"_s}}));
+        QCOMPARE(one(admin, remove(Entity::Account, a, at(1000, u"d1"_s))).status, MutationStatus::Applied);
+        Change c = pullAll(admin).value(a);
+        QVERIFY(c.deleted);
+        QVERIFY(c.fields.isEmpty());
+        QCOMPARE(c.conflicts.size(), 2); // the last values, for a person to restore
+        const MutationResult late = one(
+            admin, upsert(Entity::Account, a, at(5000, u"d2"_s), {{u"name"_s, u"Z"_s}}, {{u"name"_s, at(0, u"d0"_s)}}));
+        QCOMPARE(late.status, MutationStatus::Superseded);
+        QCOMPARE(late.lostFields, QStringList {u"name"_s});
+        c = pullAll(admin).value(a);
+        QVERIFY(c.deleted);
+        QCOMPARE(c.conflicts.size(), 3);
+        QCOMPARE(c.conflicts.last().value.toString(), u"Z"_s);
+        QCOMPARE(c.conflicts.last().deviceId, u"d2"_s);
+
+        // An edit newer than the delete but stored before it: the delete still wins.
+        const QString b = uuid();
+        one(admin, upsert(Entity::Account, b, at(0, u"d0"_s), {{u"name"_s, u"B"_s}}));
+        one(admin,
+            upsert(Entity::Account, b, at(9000, u"d1"_s), {{u"name"_s, u"B2"_s}}, {{u"name"_s, at(0, u"d0"_s)}}));
+        QCOMPARE(one(admin, remove(Entity::Account, b, at(100, u"d2"_s))).status, MutationStatus::Applied);
+        c = pullAll(admin).value(b);
+        QVERIFY(c.deleted);
+        QCOMPARE(c.conflicts.size(), 1);
+        QCOMPARE(c.conflicts.first().value.toString(), u"B2"_s);
+
+        // A delete that overtakes the create.
+        const QString d = uuid();
+        QCOMPARE(one(admin, remove(Entity::Tag, d, at(1000, u"d1"_s))).status, MutationStatus::Applied);
+        const MutationResult create = one(admin, upsert(Entity::Tag, d, at(0, u"d0"_s), {{u"name"_s, u"t"_s}}));
+        QCOMPARE(create.status, MutationStatus::Superseded);
+        c = pullAll(admin).value(d);
+        QVERIFY(c.deleted);
+        QCOMPARE(c.conflicts.size(), 1);
+        // Deleting again is harmless.
+        QCOMPARE(one(admin, remove(Entity::Tag, d, at(2000, u"d1"_s))).status, MutationStatus::Applied);
+        QVERIFY(pullAll(admin).value(d).deleted);
+    }
+
+    // ---- roles
+
+    void salesRoleMatrix()
+    {
+        QHash<Entity, QString> ids;
+        for (const EntitySpec &spec : allEntities()) {
+            // Nobody but admin and marketer creates, and sales never deletes.
+            const QString id = uuid();
+            const MutationResult create = one(sales, upsert(spec.entity, id, at(0, u"s"_s), sampleFields(spec.entity)));
+            QCOMPARE(create.status, MutationStatus::Rejected);
+            QCOMPARE(create.error, u"forbidden"_s);
+            QCOMPARE(one(marketer, upsert(spec.entity, id, at(1, u"m"_s), sampleFields(spec.entity))).status,
+                MutationStatus::Applied);
+            const MutationResult del = one(sales, remove(spec.entity, id, at(2, u"s"_s)));
+            QCOMPARE(del.status, MutationStatus::Rejected);
+            QCOMPARE(del.error, u"forbidden"_s);
+            const QString firstField = sampleFields(spec.entity).begin().key();
+            const MutationResult edit = one(sales,
+                upsert(spec.entity, id, at(3, u"s"_s), {{firstField, sampleFields(spec.entity).value(firstField)}}));
+            QCOMPARE(edit.status, MutationStatus::Rejected);
+            QCOMPARE(edit.error, u"forbidden"_s);
+            ids.insert(spec.entity, id);
+        }
+        // An unpublished insight.
+        const QString hidden = uuid();
+        QCOMPARE(one(admin,
+                     upsert(Entity::Insight, hidden, at(4, u"a"_s),
+                         {{u"kind"_s, u"pain"_s}, {u"text"_s, u"secret"_s}, {u"published"_s, false}}))
+                     .status,
+            MutationStatus::Applied);
+
+        const QString lead = ids.value(Entity::Lead);
+        QCOMPARE(one(sales, upsert(Entity::Lead, lead, at(10, u"s"_s), {{u"status"_s, u"accepted"_s}})).status,
+            MutationStatus::Applied);
+        QCOMPARE(one(sales, upsert(Entity::Lead, lead, at(11, u"s"_s), {{u"outcome"_s, u"signed"_s}})).status,
+            MutationStatus::Applied);
+        QCOMPARE(one(sales, upsert(Entity::Lead, lead, at(12, u"s"_s), {{u"status"_s, u"done"_s}, {u"priority"_s, 1}}))
+                     .error,
+            u"forbidden"_s);
+        QCOMPARE(one(sales, upsert(Entity::Lead, uuid(), at(13, u"s"_s), {{u"status"_s, u"done"_s}})).error,
+            u"forbidden"_s); // not an existing lead
+
+        // Reads
+        const QHash<QString, Change> seen = pullAll(sales);
+        for (Entity e : {Entity::Account, Entity::Contact, Entity::Tag, Entity::Lead, Entity::Insight}) {
+            QVERIFY2(seen.contains(ids.value(e)), qPrintable(entityName(e)));
+            QVERIFY(!seen.value(ids.value(e)).deleted);
+            QVERIFY(!seen.value(ids.value(e)).fields.isEmpty());
+        }
+        QVERIFY(!seen.contains(ids.value(Entity::Conversation)));
+        QVERIFY(!seen.contains(ids.value(Entity::Guide)));
+        QVERIFY(seen.value(hidden).deleted);
+        QVERIFY(seen.value(hidden).fields.isEmpty());
+        QVERIFY(seen.value(hidden).fieldHlcs.isEmpty());
+        QCOMPARE(seen.value(lead).fields.value(u"status"_s).toString(), u"accepted"_s);
+        QCOMPARE(seen.value(lead).fields.value(u"outcome"_s).toString(), u"signed"_s);
+
+        // admin and marketer read everything
+        for (const AuthContext &ctx : {admin, marketer}) {
+            const QHash<QString, Change> all = pullAll(ctx);
+            QCOMPARE(all.size(), 8);
+            QVERIFY(!all.value(hidden).deleted);
+        }
+        // marketer and admin write everything, delete included
+        QCOMPARE(one(marketer, remove(Entity::Guide, ids.value(Entity::Guide), at(20, u"m"_s))).status,
+            MutationStatus::Applied);
+        QCOMPARE(one(admin, remove(Entity::Conversation, ids.value(Entity::Conversation), at(20, u"a"_s))).status,
+            MutationStatus::Applied);
+    }
+
+    void unpublishRemovesForSales()
+    {
+        const QString id = uuid();
+        const Hlc h0 = at(0, u"m"_s);
+        one(marketer,
+            upsert(Entity::Insight, id, h0, {{u"kind"_s, u"need"_s}, {u"text"_s, u"t"_s}, {u"published"_s, true}}));
+        qint64 cursor = 0;
+        QHash<QString, Change> seen = pullAll(sales, 0, &cursor);
+        QVERIFY(!seen.value(id).deleted);
+        QCOMPARE(seen.value(id).fields.value(u"text"_s).toString(), u"t"_s);
+
+        // Unpublished with a concurrent edit, so that there is a conflict sales must not get either.
+        one(marketer,
+            upsert(Entity::Insight, id, at(1000, u"m"_s), {{u"published"_s, false}, {u"text"_s, u"hidden"_s}}));
+        one(admin, upsert(Entity::Insight, id, at(500, u"a"_s), {{u"text"_s, u"other"_s}}, {{u"text"_s, h0}}));
+        seen = pullAll(sales, cursor, &cursor);
+        QCOMPARE(seen.size(), 1);
+        QVERIFY(seen.value(id).deleted);
+        QVERIFY(seen.value(id).fields.isEmpty());
+        QVERIFY(seen.value(id).conflicts.isEmpty());
+        QVERIFY(!pullAll(admin).value(id).conflicts.isEmpty());
+
+        one(marketer, upsert(Entity::Insight, id, at(2000, u"m"_s), {{u"published"_s, true}}));
+        seen = pullAll(sales, cursor, &cursor);
+        QVERIFY(!seen.value(id).deleted);
+        QCOMPARE(seen.value(id).fields.value(u"text"_s).toString(), u"hidden"_s);
+
+        // A deleted insight's last content is not sales' to see.
+        one(marketer, remove(Entity::Insight, id, at(3000, u"m"_s)));
+        seen = pullAll(sales, cursor, &cursor);
+        QVERIFY(seen.value(id).deleted);
+        QVERIFY(seen.value(id).conflicts.isEmpty());
+    }
+
+    void teamsAreIsolated()
+    {
+        const QString shared = uuid();
+        one(admin, upsert(Entity::Account, shared, at(0, u"a"_s), {{u"name"_s, u"A's"_s}}));
+        one(admin, upsert(Entity::Account, uuid(), at(1, u"a"_s), {{u"name"_s, u"A2"_s}}));
+        // Team B writes a record with the same id: it is B's own record, A's is untouched.
+        QCOMPARE(one(adminB, upsert(Entity::Tag, shared, at(2, u"b"_s), {{u"name"_s, u"B's"_s}})).status,
+            MutationStatus::Applied);
+        const QHash<QString, Change> b = pullAll(adminB);
+        QCOMPARE(b.size(), 1);
+        QCOMPARE(b.value(shared).entity, Entity::Tag);
+        const QHash<QString, Change> a = pullAll(admin);
+        QCOMPARE(a.size(), 2);
+        QCOMPARE(a.value(shared).fields.value(u"name"_s).toString(), u"A's"_s);
+        // B's sequence is its own: B's cursor after one record is 1.
+        REQUIRE_OK(page, s->pull(adminB, 0, 10));
+        QCOMPARE(page.newSeq, 1);
+        // A's cursor is no cursor for B.
+        QVERIFY(!s->decodeCursor(teamB, s->encodeCursor(teamA, 2)).ok());
+        // Pushing with a team that does not exist fails without storing anything.
+        AuthContext ghost = admin;
+        ghost.teamId = uuid();
+        QVERIFY(!push(ghost, {upsert(Entity::Tag, uuid(), at(3, u"g"_s), {{u"name"_s, u"x"_s}})}).ok());
+    }
+
+    void cursorsAreTamperEvident()
+    {
+        const QString cursor = s->encodeCursor(teamA, 12345);
+        REQUIRE_OK(seq, s->decodeCursor(teamA, cursor));
+        QCOMPARE(seq, 12345);
+        QCOMPARE(*s->decodeCursor(teamA, QString()), 0);
+
+        QStringList bad {u"garbage"_s, u"!!!!"_s, cursor.left(cursor.size() - 4), cursor + u"A"_s, cursor + u"="_s,
+            s->encodeCursor(teamB, 12345), QString(5000, u'A')};
+        for (int i = 0; i < cursor.size(); ++i) {
+            QString flipped = cursor;
+            flipped[i] = flipped[i] == u'A' ? u'B' : u'A';
+            bad << flipped;
+        }
+        for (const QString &b : bad) {
+            auto decoded = s->decodeCursor(teamA, b);
+            QVERIFY2(!decoded.ok(), qPrintable(b));
+            QCOMPARE(decoded.error().code, ErrorCode::InvalidInput);
+            QCOMPARE(decoded.error().message, u"invalid cursor"_s);
+        }
+        // Every instance on the same database shares the secret.
+        REQUIRE_OK(second, ServerStorage::open(m_url));
+        QCOMPARE(*second->decodeCursor(teamA, cursor), 12345);
+    }
+
+    // ---- the no-skip property
+
+    void cursorNeverSkipsUnderConcurrency()
+    {
+        constexpr int kWriters = 4;
+        constexpr int kBatches = 25;
+        constexpr int kRecords = 30;
+        for (int round = 0; round < 3; ++round) {
+            QStringList records;
+            for (int i = 0; i < kRecords; ++i)
+                records << uuid();
+            qint64 start = 0;
+            pullAll(admin, 0, &start);
+            std::atomic<int> writersLeft {kWriters};
+            std::atomic<int> failures {0};
+            QHash<QString, Change> seen;
+            qint64 cursor = start;
+            std::thread puller([&] {
+                auto pullOnce = [&] {
+                    auto page = s->pull(marketer, cursor, 7);
+                    if (!page) {
+                        failures.fetch_add(1);
+                        return false;
+                    }
+                    for (const Change &c : page->changes)
+                        seen.insert(c.recordId, c);
+                    cursor = page->newSeq;
+                    return page->hasMore;
+                };
+                while (writersLeft.load() > 0)
+                    pullOnce();
+                while (pullOnce()) { }
+            });
+            std::vector<std::thread> writers;
+            for (int w = 0; w < kWriters; ++w) {
+                writers.emplace_back([&, w] {
+                    AuthContext ctx = w % 2 ? admin : marketer;
+                    ctx.deviceId = uuid();
+                    const QString device = u"w%1"_s.arg(w);
+                    for (int b = 0; b < kBatches; ++b) {
+                        QList<Mutation> batch;
+                        for (int k = 0; k < 3; ++k) {
+                            const QString &record = records.at((w * 7 + b * 3 + k) % kRecords);
+                            batch << upsert(Entity::Tag, record, at(round * 100000 + b * 10 + k, device, w),
+                                {{u"name"_s, u"%1-%2-%3"_s.arg(w).arg(b).arg(k)}, {u"color"_s, u"#00000%1"_s.arg(w)}});
+                        }
+                        if (!s->push(ctx, batch, kNow))
+                            failures.fetch_add(1);
+                    }
+                    writersLeft.fetch_sub(1);
+                });
+            }
+            for (auto &t : writers)
+                t.join();
+            puller.join();
+            QCOMPARE(failures.load(), 0);
+            const QHash<QString, Change> truth = pullAll(marketer, start, nullptr, 1000);
+            QCOMPARE(seen.size(), truth.size());
+            for (auto it = truth.begin(); it != truth.end(); ++it) {
+                QVERIFY(seen.contains(it.key()));
+                QCOMPARE(seen.value(it.key()), it.value());
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerStorage)
+#include "tst_serverstorage.moc"
