@@ -54,19 +54,29 @@ Database::~Database()
     close();
 }
 
-Database::Database(Database &&other) noexcept : m_db(std::exchange(other.m_db, nullptr)) { }
+Database::Database(Database &&other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr))
+    , m_cache(std::move(other.m_cache))
+{
+    other.m_cache.clear();
+}
 
 Database &Database::operator=(Database &&other) noexcept
 {
     if (this != &other) {
         close();
         m_db = std::exchange(other.m_db, nullptr);
+        m_cache = std::move(other.m_cache);
+        other.m_cache.clear();
     }
     return *this;
 }
 
 void Database::close()
 {
+    for (auto &[sql, stmt] : m_cache)
+        sqlite3_finalize(stmt);
+    m_cache.clear();
     if (m_db) {
         sqlite3_close_v2(m_db);
         m_db = nullptr;
@@ -179,6 +189,25 @@ Result<Statement> Database::prepare(const char *sql)
     return Statement(stmt, m_db);
 }
 
+Result<Statement> Database::cached(const QByteArray &sql)
+{
+    const std::string key(sql.constData(), size_t(sql.size()));
+    if (const auto it = m_cache.find(key); it != m_cache.end()) {
+        // In use by an outer caller (re-entrant use of the same SQL): hand out a statement of its own.
+        if (sqlite3_stmt_busy(it->second))
+            return prepare(sql.constData());
+        return Statement(it->second, m_db, true);
+    }
+    sqlite3_stmt *stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(m_db, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return lastError(u"read the database"_s);
+    }
+    m_cache.emplace(key, stmt);
+    return Statement(stmt, m_db, true);
+}
+
 Result<QVariant> Database::scalar(const char *sql)
 {
     auto stmt = prepare(sql);
@@ -235,21 +264,36 @@ Error Database::errorFor(int sqliteCode, const QString &what)
 
 Statement::~Statement()
 {
-    sqlite3_finalize(m_stmt);
+    release();
+}
+
+void Statement::release()
+{
+    if (!m_stmt)
+        return;
+    if (m_cached) {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    } else {
+        sqlite3_finalize(m_stmt);
+    }
+    m_stmt = nullptr;
 }
 
 Statement::Statement(Statement &&other) noexcept
     : m_stmt(std::exchange(other.m_stmt, nullptr))
     , m_db(std::exchange(other.m_db, nullptr))
+    , m_cached(other.m_cached)
 {
 }
 
 Statement &Statement::operator=(Statement &&other) noexcept
 {
     if (this != &other) {
-        sqlite3_finalize(m_stmt);
+        release();
         m_stmt = std::exchange(other.m_stmt, nullptr);
         m_db = std::exchange(other.m_db, nullptr);
+        m_cached = other.m_cached;
     }
     return *this;
 }

@@ -7,6 +7,8 @@
 #include <QVariant>
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -41,6 +43,9 @@ public:
 
     [[nodiscard]] Result<void> exec(const char *sql);
     [[nodiscard]] Result<Statement> prepare(const char *sql);
+    /// Like prepare(), but the compiled statement is kept for the next call with the same SQL: the store's hot
+    /// paths run the same few statements for every record. The handle resets it when it goes out of scope.
+    [[nodiscard]] Result<Statement> cached(const QByteArray &sql);
     [[nodiscard]] Result<QVariant> scalar(const char *sql);
 
     /// Maps the connection's last SQLite error to an Error; `what` names the operation ("save the record").
@@ -57,6 +62,7 @@ public:
 private:
     explicit Database(sqlite3 *db) : m_db(db) { }
     sqlite3 *m_db = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt *> m_cache;
 };
 
 /** A prepared statement: bind by 1-based index, step, read columns. */
@@ -91,9 +97,11 @@ public:
 
 private:
     friend class Database;
-    Statement(sqlite3_stmt *stmt, sqlite3 *db) : m_stmt(stmt), m_db(db) { }
+    Statement(sqlite3_stmt *stmt, sqlite3 *db, bool cached = false) : m_stmt(stmt), m_db(db), m_cached(cached) { }
+    void release();
     sqlite3_stmt *m_stmt = nullptr;
     sqlite3 *m_db = nullptr;
+    bool m_cached = false; ///< owned by the Database's cache: reset, not finalized, when released
 };
 
 /** BEGIN IMMEDIATE … COMMIT, rolled back if commit() was not reached. */

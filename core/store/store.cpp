@@ -226,7 +226,7 @@ Result<std::optional<Record>> Store::load(Entity entity, const QString &id)
         columns << field.name;
     const QByteArray sql = u"SELECT id, deleted, hlc, field_hlcs, %1 FROM %2 WHERE id = ?"_s.arg(columns.join(u", "_s), spec.table)
                                .toUtf8();
-    auto stmt = m_db.prepare(sql.constData());
+    auto stmt = m_db.cached(sql);
     if (!stmt)
         return stmt.error();
     stmt->bind(1, id);
@@ -269,7 +269,7 @@ Result<void> Store::writeRecord(const Record &record, bool insert)
             sets << columns.at(i) + u" = ?"_s;
         sql = u"UPDATE %1 SET %2 WHERE id = ?"_s.arg(spec.table, sets.join(u", "_s)).toUtf8();
     }
-    auto stmt = m_db.prepare(sql.constData());
+    auto stmt = m_db.cached(sql);
     if (!stmt)
         return stmt.error();
     QJsonObject hlcs;
@@ -290,8 +290,8 @@ Result<void> Store::writeRecord(const Record &record, bool insert)
 
 Result<void> Store::indexForSearch(const Record &record)
 {
-    auto doc = m_db.prepare("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
-                            "ON CONFLICT (record_id) DO UPDATE SET entity = excluded.entity RETURNING docid");
+    auto doc = m_db.cached(QByteArrayLiteral("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
+                            "ON CONFLICT (record_id) DO UPDATE SET entity = excluded.entity RETURNING docid"));
     if (!doc)
         return doc.error();
     doc->bind(1, entityName(record.entity)).bind(2, record.id);
@@ -302,7 +302,7 @@ Result<void> Store::indexForSearch(const Record &record)
     if (auto r = doc->run(); !r)
         return r.error();
 
-    auto remove = m_db.prepare("DELETE FROM search WHERE rowid = ?");
+    auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM search WHERE rowid = ?"));
     if (!remove)
         return remove.error();
     remove->bind(1, docid);
@@ -310,7 +310,7 @@ Result<void> Store::indexForSearch(const Record &record)
         return r.error();
 
     const auto columns = searchColumns(record);
-    auto insert = m_db.prepare("INSERT INTO search (rowid, title, body, extra) VALUES (?, ?, ?, ?)");
+    auto insert = m_db.cached(QByteArrayLiteral("INSERT INTO search (rowid, title, body, extra) VALUES (?, ?, ?, ?)"));
     if (!insert)
         return insert.error();
     insert->bind(1, docid).bind(2, columns[0]).bind(3, columns[1]).bind(4, columns[2]);
@@ -319,7 +319,7 @@ Result<void> Store::indexForSearch(const Record &record)
 
 Result<void> Store::removeFromSearch(const QString &id)
 {
-    auto find = m_db.prepare("DELETE FROM search_docs WHERE record_id = ? RETURNING docid");
+    auto find = m_db.cached(QByteArrayLiteral("DELETE FROM search_docs WHERE record_id = ? RETURNING docid"));
     if (!find)
         return find.error();
     find->bind(1, id);
@@ -331,7 +331,7 @@ Result<void> Store::removeFromSearch(const QString &id)
     const qint64 docid = find->integer(0);
     if (auto r = find->run(); !r)
         return r.error();
-    auto remove = m_db.prepare("DELETE FROM search WHERE rowid = ?");
+    auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM search WHERE rowid = ?"));
     if (!remove)
         return remove.error();
     remove->bind(1, docid);
@@ -340,8 +340,8 @@ Result<void> Store::removeFromSearch(const QString &id)
 
 Result<void> Store::appendOutbox(const OutboxEntry &entry, qint64 nowMs)
 {
-    auto stmt = m_db.prepare("INSERT INTO outbox (mutation_id, entity, record_id, op, hlc, fields, base, created_ms) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    auto stmt = m_db.cached(QByteArrayLiteral("INSERT INTO outbox (mutation_id, entity, record_id, op, hlc, fields, base, created_ms) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     if (!stmt)
         return stmt.error();
     stmt->bind(1, entry.mutationId)
@@ -360,8 +360,8 @@ Result<void> Store::appendOutbox(const OutboxEntry &entry, qint64 nowMs)
 
 Result<void> Store::saveClock()
 {
-    auto stmt = m_db.prepare("INSERT INTO meta (key, value) VALUES ('hlc_last', ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    auto stmt = m_db.cached(QByteArrayLiteral("INSERT INTO meta (key, value) VALUES ('hlc_last', ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     if (!stmt)
         return stmt.error();
     stmt->bind(1, m_clock.last().toString());
@@ -582,14 +582,14 @@ Result<QList<SearchHit>> Store::search(const QString &text, int limit)
         return hits;
     // FTS5 scores every match before it can sort; a word in most records makes that slow. So the ranking
     // considers the newest kMaxRankedMatches matches only (decision 0004): fast, and recent notes matter most.
-    auto stmt = m_db.prepare(
+    auto stmt = m_db.cached(QByteArrayLiteral(
         "SELECT d.entity, d.record_id, h.snip FROM ("
         "  SELECT rowid, rank, snippet(search, -1, char(57344), char(57345), '…', 24) AS snip FROM search"
         "  WHERE search MATCH ?1 AND rank MATCH 'bm25(5.0, 1.0, 1.0)'"
         "    AND rowid >= coalesce((SELECT rowid FROM search WHERE search MATCH ?1"
         "                           ORDER BY rowid DESC LIMIT 1 OFFSET ?3), 0)"
         "  ORDER BY rank LIMIT ?2"
-        ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.rank");
+        ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.rank"));
     if (!stmt)
         return stmt.error();
     stmt->bind(1, query).bind(2, qint64(limit)).bind(3, qint64(kMaxRankedMatches - 1));
