@@ -302,11 +302,7 @@ Result<void> Store::indexForSearch(const Record &record)
     if (auto r = doc->run(); !r)
         return r.error();
 
-    auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM search WHERE rowid = ?"));
-    if (!remove)
-        return remove.error();
-    remove->bind(1, docid);
-    if (auto r = remove->run(); !r)
+    if (auto r = deleteSearchRow(docid); !r)
         return r.error();
 
     const auto columns = searchColumns(record);
@@ -331,6 +327,11 @@ Result<void> Store::removeFromSearch(const QString &id)
     const qint64 docid = find->integer(0);
     if (auto r = find->run(); !r)
         return r.error();
+    return deleteSearchRow(docid);
+}
+
+Result<void> Store::deleteSearchRow(qint64 docid)
+{
     auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM search WHERE rowid = ?"));
     if (!remove)
         return remove.error();

@@ -116,6 +116,7 @@ private:
     Result<void> writeRecord(const Record &record, bool insert);
     Result<void> indexForSearch(const Record &record);
     Result<void> removeFromSearch(const QString &id);
+    Result<void> deleteSearchRow(qint64 docid);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
     Result<void> saveClock();
 
