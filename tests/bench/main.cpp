@@ -1,11 +1,13 @@
 // fieldnotes-bench: measures the performance budgets of docs/ARCHITECTURE.md ("Performance budgets").
 //
 //   fieldnotes-bench store --json FILE [--records 100000] [--queries 200] [--batch 1000] [--seed N]
+//   fieldnotes-bench server --json FILE [--devices 200] [--seconds 20] [--db sqlite|postgresql|both]
 //
-// Subcommands name the part measured; `server`, `sync` and `app` are reserved for the benchmarks of those
+// Subcommands name the part measured; `sync` and `app` are reserved for the benchmarks of those
 // parts and say so (exit 2) until they exist. The JSON result goes to FILE and to stdout; progress and
 // diagnostics (slowest queries, plain-store figures) go to stderr.
 
+#include "serverbench.h"
 #include "storebench.h"
 
 #include <QCommandLineParser>
@@ -67,6 +69,81 @@ int runStore(const QStringList &arguments)
     return 0;
 }
 
+bool writeResult(const QString &command, const QString &path, const QJsonObject &result)
+{
+    const QByteArray text = QJsonDocument(result).toJson(QJsonDocument::Indented);
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size()) {
+        printError(u"%1: cannot write %2."_s.arg(command, out.fileName()));
+        return false;
+    }
+    std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
+    return true;
+}
+
+int runServer(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"The sync server: N simulated devices against a real fieldnotes-server on loopback (fresh database per "
+        u"backend; the server runs with FIELDNOTES_INSECURE_FAST_KDF=1). Each device logs in once, then loops: push "
+        u"a batch of mutations, pull to the end, think. Reports per endpoint count, requests/s and p50/p95/p99 ms, "
+        u"errors, server-side durations from the request log, CPU use, and whether a fresh device pulls exactly "
+        u"what was pushed. PostgreSQL: FIELDNOTES_TEST_PG_URL, else tests/support/postgres.sh starts one."_s);
+    parser.addHelpOption();
+    const QCommandLineOption json(u"json"_s, u"Write the result to FILE (it is printed to stdout too)."_s, u"FILE"_s);
+    const QCommandLineOption devices(u"devices"_s, u"Simulated devices."_s, u"N"_s, u"200"_s);
+    const QCommandLineOption seconds(u"seconds"_s, u"Length of the timed phase per backend."_s, u"S"_s, u"20"_s);
+    const QCommandLineOption db(u"db"_s, u"sqlite, postgresql or both."_s, u"BACKEND"_s, u"both"_s);
+    const QCommandLineOption think(u"think-ms"_s, u"A device's pause between syncs, MIN-MAX ms."_s, u"RANGE"_s,
+        u"50-250"_s);
+    const QCommandLineOption batch(u"max-batch"_s, u"Mutations per push: 1 to N."_s, u"N"_s, u"20"_s);
+    const QCommandLineOption seed(u"seed"_s, u"Seed of the devices' random choices."_s, u"N"_s, u"20240611"_s);
+    const QCommandLineOption direct(u"direct"_s,
+        u"All devices connect as 127.0.0.1 without X-Forwarded-For (the server's per-IP connection limit applies)."_s);
+    const QCommandLineOption server(u"server"_s, u"The fieldnotes-server program."_s, u"PATH"_s,
+        QString::fromLocal8Bit(FIELDNOTES_SERVER_PROGRAM));
+    parser.addOptions({json, devices, seconds, db, think, batch, seed, direct, server});
+    parser.process(arguments);
+
+    fieldnotes::bench::ServerBenchOptions options;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false, ok6 = false;
+    options.devices = parser.value(devices).toInt(&ok1);
+    options.seconds = parser.value(seconds).toInt(&ok2);
+    options.maxBatch = parser.value(batch).toInt(&ok3);
+    options.seed = parser.value(seed).toUInt(&ok4);
+    const QStringList range = parser.value(think).split(u'-');
+    if (range.size() == 2) {
+        options.thinkMinMs = range.at(0).toInt(&ok5);
+        options.thinkMaxMs = range.at(1).toInt(&ok6);
+    }
+    options.direct = parser.isSet(direct);
+    options.serverProgram = parser.value(server);
+    options.postgresScript = QString::fromLocal8Bit(FIELDNOTES_POSTGRES_SCRIPT);
+    const QString backend = parser.value(db);
+    if (backend == u"both"_s)
+        options.backends = {u"sqlite"_s, u"postgresql"_s};
+    else if (backend == u"sqlite"_s || backend == u"postgresql"_s)
+        options.backends = {backend};
+    else
+        options.backends.clear();
+    if (!parser.isSet(json) || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || options.devices <= 0
+        || options.seconds <= 0 || options.maxBatch <= 0 || options.maxBatch > 1000 || options.thinkMinMs < 0
+        || options.thinkMaxMs < options.thinkMinMs || options.backends.isEmpty()) {
+        printError(u"server: --json FILE is required; --devices, --seconds and --max-batch (<= 1000) take positive "
+                   u"numbers, --think-ms MIN-MAX, --db sqlite|postgresql|both."_s);
+        return 1;
+    }
+
+    QString error;
+    const QJsonObject result = fieldnotes::bench::runServerBench(options, &error);
+    if (!error.isEmpty() || result.isEmpty()) {
+        printError(u"server: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
+        return 1;
+    }
+    return writeResult(u"server"_s, parser.value(json), result) ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -84,8 +161,10 @@ int main(int argc, char *argv[])
     rest.removeAt(1); // the parser sees "fieldnotes-bench [options]"
     if (command == u"store"_s)
         return runStore(rest);
-    if (command == u"server"_s || command == u"sync"_s || command == u"app"_s) {
-        printError(u"the '%1' benchmark is not built yet; only 'store' is."_s.arg(command));
+    if (command == u"server"_s)
+        return runServer(rest);
+    if (command == u"sync"_s || command == u"app"_s) {
+        printError(u"the '%1' benchmark is not built yet; only 'store' and 'server' are."_s.arg(command));
         return 2;
     }
     printError(u"unknown benchmark '%1'. "_s.arg(command) + usage);
