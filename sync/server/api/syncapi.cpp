@@ -177,7 +177,8 @@ HttpResponse SyncApi::failure(const HttpRequest &request, const Error &error)
 std::variant<SyncApi::Caller, HttpResponse> SyncApi::authenticate(const HttpRequest &request)
 {
     const QByteArray header = request.header("Authorization").trimmed();
-    if (!header.startsWith("Bearer ") || header.size() > 7 + 256)
+    // The auth scheme is case-insensitive (RFC 9110 11.1): "bearer <token>" is the same as "Bearer <token>".
+    if (header.left(7).toLower() != "bearer " || header.size() > 7 + 256)
         return apiError(protocol::ApiErrorCode::Unauthenticated, u"Sign in first: send Authorization: Bearer <token>."_s);
     const QString token = QString::fromLatin1(header.mid(7).trimmed());
     auto found = m_storage.findDeviceByTokenHash(ServerStorage::tokenHash(token));
