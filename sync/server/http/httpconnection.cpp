@@ -141,6 +141,8 @@ void HttpConnection::arm(Timer kind, qint64 msecs)
 void HttpConnection::beginRequestInfo()
 {
     m_info = RequestInfo();
+    // Every answer carries an id, also one refused before its head was complete; a trusted proxy's id replaces it.
+    m_info.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_info.started = QDateTime::currentDateTimeUtc();
     m_info.elapsed.start();
     m_info.client = m_peer.toString();
@@ -150,7 +152,6 @@ void HttpConnection::rejectNow(HttpResponse response)
 {
     beginRequestInfo();
     m_closeAfter = true;
-    m_info.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     send(std::move(response), m_info);
 }
 
@@ -229,7 +230,7 @@ void HttpConnection::dispatch(HttpRequest request)
             request.requestId = incoming;
     }
     if (request.requestId.isEmpty())
-        request.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        request.requestId = m_info.requestId;
 
     m_info.requestId = request.requestId;
     m_info.method = request.method;
@@ -288,6 +289,8 @@ void HttpConnection::fail(int status, const QString &code, const QString &messag
 {
     m_core->reject(reason);
     m_closeAfter = true; // the stream's framing cannot be trusted any more
+    if (m_info.requestId.isEmpty()) // refused before a first byte (the head deadline runs from the accept)
+        beginRequestInfo();
     send(HttpResponse::error(status, code, message), m_info);
 }
 

@@ -346,6 +346,7 @@ void TestHttpServer::longerBodyIsTheNextRequest()
     r = client.next();
     QVERIFY(r);
     QCOMPARE(r->status, 400); // "helloSMUGGLED…" minus "hello": no Host, so refused, and the connection closed
+    QVERIFY(!r->headers.value("x-request-id").isEmpty()); // refused by the parser, still traceable in the log
     QVERIFY(client.closed());
     QVERIFY(healthy(server->serverPort()));
 }
@@ -371,6 +372,7 @@ void TestHttpServer::slowHeadCutOffAtDeadline()
     const auto r = client.next(4000);
     QVERIFY(r);
     QCOMPARE(r->status, 408);
+    QVERIFY(!r->headers.value("x-request-id").isEmpty());
     QVERIFY2(timer.elapsed() >= 900 && timer.elapsed() < 2500, QByteArray::number(timer.elapsed()).constData());
     QVERIFY(client.closed());
     QVERIFY(sent < request.size());
