@@ -362,13 +362,8 @@ Result<bool> Statement::step()
 
 Result<void> Statement::run()
 {
-    while (true) {
-        auto row = step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-    }
+    if (auto r = forEachRow([] {}); !r)
+        return r.error();
     sqlite3_reset(m_stmt);
     return {};
 }

@@ -86,6 +86,19 @@ public:
     [[nodiscard]] Result<bool> step();
     /// Runs to completion (for statements without rows).
     [[nodiscard]] Result<void> run();
+    /// Steps through every row, calling `onRow()` for each; stops at the first error.
+    template<typename OnRow>
+    [[nodiscard]] Result<void> forEachRow(OnRow &&onRow)
+    {
+        while (true) {
+            auto row = step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                return {};
+            onRow();
+        }
+    }
     void reset();
 
     QString text(int column) const;

@@ -192,17 +192,13 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
         auto stmt = db.prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc_last')");
         if (!stmt)
             return stmt.error();
-        while (true) {
-            auto row = stmt->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
+        if (auto rows = stmt->forEachRow([&] {
             if (stmt->text(0) == u"device_id"_s)
                 deviceId = stmt->text(1);
             else if (auto hlc = Hlc::parse(stmt->text(1)))
                 last = *hlc;
-        }
+        }); !rows)
+            return rows.error();
     }
     if (deviceId.isEmpty()) {
         deviceId = QUuid::createUuid().toString(QUuid::Id128);
@@ -535,14 +531,10 @@ Result<QList<Record>> Store::list(Entity entity, const ListQuery &query)
     stmt->bind(index++, qint64(query.limit));
     stmt->bind(index++, qint64(std::max(0, query.offset)));
     QStringList ids;
-    while (true) {
-        auto row = stmt->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
+    if (auto rows = stmt->forEachRow([&] {
         ids << stmt->text(0);
-    }
+    }); !rows)
+        return rows.error();
     QList<Record> records;
     records.reserve(ids.size());
     for (const QString &id : std::as_const(ids)) {
@@ -594,12 +586,7 @@ Result<QList<SearchHit>> Store::search(const QString &text, int limit)
     if (!stmt)
         return stmt.error();
     stmt->bind(1, query).bind(2, qint64(limit)).bind(3, qint64(kMaxRankedMatches - 1));
-    while (true) {
-        auto row = stmt->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
+    if (auto rows = stmt->forEachRow([&] {
         SearchHit hit;
         hit.entity = entityFromName(stmt->text(0)).value_or(Entity::Account);
         hit.id = stmt->text(1);
@@ -617,7 +604,8 @@ Result<QList<SearchHit>> Store::search(const QString &text, int limit)
             }
         }
         hits << hit;
-    }
+    }); !rows)
+        return rows.error();
     return hits;
 }
 
@@ -650,12 +638,7 @@ Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
         return stmt.error();
     stmt->bind(1, qint64(limit));
     QList<OutboxEntry> entries;
-    while (true) {
-        auto row = stmt->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
+    if (auto rows = stmt->forEachRow([&] {
         OutboxEntry entry;
         entry.seq = stmt->integer(0);
         entry.mutationId = stmt->text(1);
@@ -666,7 +649,8 @@ Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
         entry.fields = parseObject(stmt->text(6));
         entry.base = parseObject(stmt->text(7));
         entries << entry;
-    }
+    }); !rows)
+        return rows.error();
     return entries;
 }
 
@@ -680,15 +664,11 @@ Result<QStringList> Store::verify()
         if (!stmt)
             return stmt.error();
         int bad = 0;
-        while (true) {
-            auto row = stmt->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
+        if (auto rows = stmt->forEachRow([&] {
             if (!okRowMeansSound || stmt->text(0) != u"ok"_s)
                 ++bad;
-        }
+        }); !rows)
+            return rows.error();
         return bad;
     };
     auto structure = countRows("PRAGMA integrity_check", true);
