@@ -44,7 +44,8 @@ packages=(
     qt6-qpa-plugins
     # crypto and storage
     libsodium-dev qtkeychain-qt6-dev
-    # tests: server database, keyring, display
+    # tests: server database, keyring, display, skewed clocks (faketime)
+    faketime
     postgresql postgresql-client dbus dbus-x11 gnome-keyring libsecret-tools
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
     # tools used by scripts

@@ -54,6 +54,9 @@ public:
 
     const Error &error() const { return std::get<1>(m_data); }
 
+    /// The value, or `fallback` when there is an error (for figures where an error changes nothing shown).
+    T value_or(T fallback) const & { return ok() ? value() : std::move(fallback); }
+
 private:
     std::variant<T, Error> m_data;
 };

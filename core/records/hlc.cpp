@@ -57,7 +57,7 @@ HlcClock::HlcClock(QString deviceId, WallClock wallClock)
 
 Hlc HlcClock::now()
 {
-    const qint64 wall = std::clamp<qint64>(m_wallClock(), 0, Hlc::kMaxMillis);
+    const qint64 wall = std::clamp<qint64>(m_wallClock() + m_offsetMs, 0, Hlc::kMaxMillis);
     Hlc next{m_last.millis, m_last.counter, m_deviceId};
     if (wall > m_last.millis) {
         next.millis = wall;

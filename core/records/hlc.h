@@ -44,12 +44,20 @@ public:
     [[nodiscard]] Hlc last() const { return m_last; }
     [[nodiscard]] QString deviceId() const { return m_deviceId; }
 
+    /// Added to the wall clock: the difference to a server's clock, so a device whose clock is wrong still stamps
+    /// its edits with the team's time (the server refuses stamps far ahead of its own).
+    void setWallClockOffset(qint64 offsetMs) { m_offsetMs = offsetMs; }
+    [[nodiscard]] qint64 wallClockOffset() const { return m_offsetMs; }
+    /// The device's own clock, without the offset.
+    [[nodiscard]] qint64 wallTime() const { return m_wallClock(); }
+
     /// A valid device id: 1 to 64 characters of [0-9a-zA-Z_] (no '-', so the stamp stays parseable).
     [[nodiscard]] static bool isValidDeviceId(QStringView id);
 
 private:
     QString m_deviceId;
     WallClock m_wallClock;
+    qint64 m_offsetMs = 0;
     Hlc m_last;
 };
 

@@ -89,6 +89,24 @@ INSERT INTO search (rowid, title, body, extra)
     SELECT d.docid, '', coalesce(i.text, ''), coalesce(i.quote, '')
     FROM search_docs d JOIN insights i ON i.id = d.record_id WHERE d.entity = 'insight';
 )sql"},
+    {3, R"sql(
+-- Sync: the pull looks up pending edits by record.
+CREATE INDEX outbox_record ON outbox (record_id);
+-- Values that lost a merge, kept until the user restores or dismisses them. origin: 'server' (kept by the server
+-- on the record, replaced by every pull of it), 'superseded' or 'rejected' (this device's pushed value lost).
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('server', 'superseded', 'rejected')),
+    reason TEXT,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (record_id, field, hlc));
+)sql"},
 };
 
 } // namespace

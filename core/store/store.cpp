@@ -3,6 +3,7 @@
 #include "base/securebuffer.h"
 #include "records/validator.h"
 #include "store/migrations.h"
+#include "store/storeinternal.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -15,27 +16,14 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace fieldnotes {
 
+using namespace storeinternal;
+
 namespace {
 
 constexpr char16_t kHitStart = 0xE000; // private-use marks around hits in FTS snippets
 constexpr char16_t kHitEnd = 0xE001;
 constexpr int kMaxSearchTerms = 32;
 constexpr int kMaxRankedMatches = 500;
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QByteArray compactJson(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
-QJsonObject parseObject(const QString &text)
-{
-    return QJsonDocument::fromJson(text.toUtf8()).object();
-}
 
 bool isListType(FieldType type)
 {
@@ -87,11 +75,6 @@ QString orderFor(Entity entity)
     default:
         return u"name COLLATE NOCASE, id"_s;
     }
-}
-
-bool isSearchable(Entity entity)
-{
-    return entity == Entity::Account || entity == Entity::Conversation || entity == Entity::Insight;
 }
 
 // title, body, extra columns of the search index for one record
@@ -188,13 +171,17 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
 
     QString deviceId;
     Hlc last;
+    qint64 clockOffsetMs = 0;
     {
-        auto stmt = db.prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc_last')");
+        auto stmt = db.prepare(
+            "SELECT key, value FROM meta WHERE key IN ('device_id', 'hlc_last', 'sync.clock_offset_ms')");
         if (!stmt)
             return stmt.error();
         if (auto rows = stmt->forEachRow([&] {
             if (stmt->text(0) == u"device_id"_s)
                 deviceId = stmt->text(1);
+            else if (stmt->text(0) == u"sync.clock_offset_ms"_s)
+                clockOffsetMs = stmt->text(1).toLongLong();
             else if (auto hlc = Hlc::parse(stmt->text(1)))
                 last = *hlc;
         }); !rows)
@@ -211,6 +198,7 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
     }
     HlcClock hlcClock(deviceId, std::move(clock));
     hlcClock.observe(last);
+    hlcClock.setWallClockOffset(clockOffsetMs);
     return std::unique_ptr<Store>(new Store(dir, std::move(db), std::move(hlcClock)));
 }
 
@@ -366,7 +354,7 @@ Result<void> Store::saveClock()
 }
 
 Result<QString> Store::putInTransaction(Entity entity, const QString &requestedId, const QJsonObject &fields,
-                                        qint64 nowMs)
+                                        qint64 nowMs, bool forceRewrite)
 {
     QString id = requestedId.isEmpty() ? newId() : requestedId.toLower();
     if (!Validator::isUuid(id))
@@ -396,7 +384,7 @@ Result<QString> Store::putInTransaction(Entity entity, const QString &requestedI
     for (auto it = fields.begin(); it != fields.end(); ++it) {
         const QJsonValue current = record.fields.value(it.key());
         const bool clearing = it.value().isNull();
-        if ((clearing && current.isUndefined()) || (!clearing && current == it.value()))
+        if (!forceRewrite && ((clearing && current.isUndefined()) || (!clearing && current == it.value())))
             continue;
         changed.insert(it.key(), it.value());
         const QString baseHlc = record.fieldHlcs.value(it.key());

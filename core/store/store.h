@@ -6,11 +6,13 @@
 #include "store/sqlite.h"
 
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QMap>
 #include <QString>
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace fieldnotes {
@@ -45,6 +47,73 @@ struct OutboxEntry
     QString hlc;
     QJsonObject fields;
     QJsonObject base;
+};
+
+/** A record as the server sent it in a pull (a change X of SYNC-API.md, in core's terms). */
+struct RemoteChange
+{
+    struct Conflict
+    {
+        QString field;
+        QJsonValue value;
+        QString hlc;
+        QString deviceId;
+    };
+    Entity entity = Entity::Account;
+    QString id;
+    bool deleted = false; ///< deleted, or no longer visible to this user
+    QJsonObject fields; ///< the whole record; a null value means the field was cleared
+    QMap<QString, QString> fieldHlcs;
+    QString hlc;
+    QList<Conflict> conflicts;
+};
+
+/** What applying one pulled page did, or (when `refused`) would have done. */
+struct PullApplyReport
+{
+    int applied = 0; ///< changes written
+    int deletedLive = 0; ///< records this device showed that the page deletes (or hides)
+    int revealed = 0; ///< records the page makes appear (new, or back in view)
+    bool refused = false; ///< the page would delete more than allowed: nothing was written
+};
+
+/** The server's answer to one pushed outbox entry. */
+struct PushAck
+{
+    enum class Status { Applied, Duplicate, Superseded, Rejected };
+    QString mutationId;
+    Status status = Status::Applied;
+    QStringList lostFields; ///< Superseded
+    QString reason; ///< Rejected: a human reason from the server
+};
+
+/** What Store::acknowledge did. */
+struct AckReport
+{
+    int removed = 0; ///< outbox entries acknowledged and removed
+    int conflictsAdded = 0; ///< values that lost (superseded or rejected) now in the conflict log
+    int rejected = 0; ///< rejected entries: their values were reverted locally and a full pull is due
+};
+
+/** A value that lost a merge, kept so the user can review and restore it. */
+struct ConflictEntry
+{
+    enum class Origin {
+        Server, ///< kept by the server on the record: lost a concurrent edit (any device's)
+        Superseded, ///< this device's value lost to a newer one when it was pushed
+        Rejected, ///< this device's edit the server refused (role, clock); `reason` says why
+    };
+    qint64 id = 0;
+    Entity entity = Entity::Account;
+    QString recordId;
+    QString field; ///< empty for a rejected delete
+    QJsonValue value;
+    QString hlc;
+    QString deviceId;
+    Origin origin = Origin::Server;
+    QString reason;
+    qint64 createdMs = 0;
+    bool recordDeleted = false; ///< the record is deleted: restoring makes a new record
 };
 
 /**
@@ -100,6 +169,39 @@ public:
     [[nodiscard]] Result<int> pendingCount();
     [[nodiscard]] Result<QList<OutboxEntry>> pendingMutations(int limit);
 
+    // Sync (sync/client drives these; definitions in storesync.cpp)
+
+    /// Non-secret sync settings and state kept inside the encrypted database (server, user, cursor…).
+    [[nodiscard]] Result<QString> syncValue(const QString &key);
+    /// Sets (or, with a null QString, removes) several values in one transaction.
+    [[nodiscard]] Result<void> setSyncValues(const QMap<QString, QString> &values);
+    /// The difference to the server's clock, added to the device's clock for every new stamp; persisted.
+    [[nodiscard]] Result<void> setClockOffset(qint64 offsetMs);
+    [[nodiscard]] qint64 clockOffset() const { return m_clock.wallClockOffset(); }
+    /// This device's clock (ms since the epoch), without the offset: what the offset corrects.
+    [[nodiscard]] qint64 deviceWallTime() const { return m_clock.wallTime(); }
+
+    /**
+     * Applies one pulled page and saves `cursor` with it, in one transaction. Per field the server's value wins
+     * unless this device has a pending edit of it with a newer stamp. A page that would delete (or hide) more
+     * than `maxLiveDeletions` records this device shows is refused and nothing is written (-1: no limit).
+     */
+    [[nodiscard]] Result<PullApplyReport> applyPull(const QList<RemoteChange> &changes, const QString &cursor,
+                                                    int maxLiveDeletions = -1);
+    /// Removes acknowledged entries from the outbox; values that lost go to the conflict log, in one transaction.
+    [[nodiscard]] Result<AckReport> acknowledge(const QList<PushAck> &acks);
+    /// Records that are not deleted, over every entity.
+    [[nodiscard]] Result<int> liveRecordCount();
+
+    [[nodiscard]] Result<QList<ConflictEntry>> conflicts();
+    [[nodiscard]] Result<int> conflictCount();
+    /// Writes the conflict's value again as a new edit; for a deleted record, a new record with the record's
+    /// conflict values. Returns the id of the record written.
+    [[nodiscard]] Result<QString> restoreConflict(qint64 conflictId);
+    /// Keeps the current value: removes the entry, and for a server conflict writes the current value again so the
+    /// server drops the conflict on every device.
+    [[nodiscard]] Result<void> dismissConflict(qint64 conflictId);
+
     /// integrity_check, cipher_integrity_check and the search index's own check; empty when sound.
     [[nodiscard]] Result<QStringList> verify();
 
@@ -111,7 +213,9 @@ private:
     static Result<std::unique_ptr<Store>> finishOpen(const QString &dir, Database db, HlcClock::WallClock clock,
                                                      bool fresh);
 
-    Result<QString> putInTransaction(Entity entity, const QString &id, const QJsonObject &fields, qint64 nowMs);
+    /// `forceRewrite`: fields equal to the stored value are written again too (to resolve a conflict).
+    Result<QString> putInTransaction(Entity entity, const QString &id, const QJsonObject &fields, qint64 nowMs,
+                                     bool forceRewrite = false);
     Result<std::optional<Record>> load(Entity entity, const QString &id);
     Result<void> writeRecord(const Record &record, bool insert);
     Result<void> indexForSearch(const Record &record);
@@ -119,6 +223,11 @@ private:
     Result<void> deleteSearchRow(qint64 docid);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
     Result<void> saveClock();
+    Result<void> applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty);
+    Result<void> revertRejected(const OutboxEntry &entry);
+    Result<std::optional<OutboxEntry>> outboxEntry(const QString &mutationId);
+    Result<void> addConflict(const ConflictEntry &conflict, qint64 nowMs);
+    Result<std::optional<ConflictEntry>> conflict(qint64 id);
 
     QString m_dir;
     Database m_db;

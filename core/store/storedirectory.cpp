@@ -80,6 +80,17 @@ QString StoreDirectory::keystoreEntry(const QString &dir)
     return readSettings(dir).value(u"keystore_entry"_s).toString();
 }
 
+QString StoreDirectory::tokenKeystoreEntry(const QString &dir)
+{
+    QString entry = keystoreEntry(dir);
+    if (entry.isEmpty())
+        return {};
+    // "store-key-<id>" -> "store-token-<id>": one id ties the two entries to the store.
+    if (entry.startsWith(u"store-key-"_s))
+        return u"store-token-"_s + entry.mid(10);
+    return entry + u"-token"_s;
+}
+
 bool StoreDirectory::isRememberedInKeystore(const QString &dir)
 {
     return readSettings(dir).value(u"remembered_in_keystore"_s).toBool();

@@ -32,6 +32,8 @@ public:
     /// The OS keystore entry name for this store's data key, and whether the key was stored there.
     [[nodiscard]] static QString keystoreEntry(const QString &dir);
     [[nodiscard]] static bool isRememberedInKeystore(const QString &dir);
+    /// The OS keystore entry name for this store's sync device token (empty when the store has no settings).
+    [[nodiscard]] static QString tokenKeystoreEntry(const QString &dir);
     [[nodiscard]] static Result<void> setRememberedInKeystore(const QString &dir, bool remembered);
 
     /// Every file a store may have in `dir`; wipe() removes them (the keystore entry is the caller's).

@@ -32,7 +32,7 @@ const char kUsage[] = R"(Usage: fieldnotes-cli [--data-dir DIR] [--passphrase-fi
 
 Commands:
   init [--remember]                 create a new encrypted store (--remember: keep its key in the OS keystore)
-  status                            counts of records and pending changes
+  status                            sign-in, last sync, counts of records and pending changes
   put ENTITY [--id UUID] --json '{...}'
                                     create or update a record; prints {"id"}
   delete ENTITY ID                  delete a record
@@ -45,6 +45,13 @@ Commands:
   change-passphrase                 re-seal the store key (new passphrase from FIELDNOTES_NEW_PASSPHRASE or a prompt)
   verify                            check the store's integrity
   wipe                              delete the store and its keys
+  login --server URL --email E [--password P] [--device-name N]
+                                    sign this store in to a server (password from FIELDNOTES_PASSWORD or a prompt)
+  logout                            sign out; pending changes stay
+  sync [--allow-mass-delete] [--timeout S] [--retries N]
+                                    push pending changes, then pull until up to date
+  conflicts [--restore ID | --dismiss ID]
+                                    values that lost a merge, one a line; restore one, or keep the current value
 
 Entities: account, contact, conversation, insight, tag, lead, guide.
 The passphrase comes from FIELDNOTES_PASSPHRASE, --passphrase-file, the OS keystore, or a prompt.
@@ -125,6 +132,10 @@ int Cli::run(const QStringList &words)
         {{u"change-passphrase"_s, {}, {}}, &Cli::changePassphrase},
         {{u"verify"_s, {}, {}}, &Cli::verify},
         {{u"wipe"_s, {}, {u"yes"_s}}, &Cli::wipe},
+        {{u"login"_s, {u"server"_s, u"email"_s, u"password"_s, u"device-name"_s}, {}}, &Cli::login},
+        {{u"logout"_s, {}, {}}, &Cli::logout},
+        {{u"sync"_s, {u"timeout"_s, u"retries"_s}, {u"allow-mass-delete"_s}}, &Cli::sync},
+        {{u"conflicts"_s, {u"restore"_s, u"dismiss"_s}, {}}, &Cli::conflicts},
     };
     for (const auto &[spec, handler] : commands) {
         if (spec.name != command)
@@ -217,6 +228,29 @@ Result<SecureBuffer> Cli::newPassphrase(const char *envName, const QString &ques
     return chosen;
 }
 
+Result<void> Cli::wipeStoreAndKeys()
+{
+    const bool remembered = StoreDirectory::isRememberedInKeystore(m_dataDir);
+    const QString keyEntry = StoreDirectory::keystoreEntry(m_dataDir);
+    const QString tokenEntry = StoreDirectory::tokenKeystoreEntry(m_dataDir);
+    if (auto r = StoreDirectory::wipe(m_dataDir); !r)
+        return r.error();
+    QStringList entries;
+    if (remembered)
+        entries << keyEntry;
+    if (!tokenEntry.isEmpty())
+        entries << tokenEntry;
+    for (const QString &entry : std::as_const(entries)) {
+        // Removing an absent entry is success; a keystore that is not there cannot hold one of ours either.
+        auto r = removeSecretBlocking(keyStore(), entry, kKeystoreTimeoutMs);
+        if (!r && r.error().code != ErrorCode::Unavailable) {
+            say(u"fieldnotes-cli: the store is deleted, but a key could not be removed from the OS keystore (%1)."_s
+                    .arg(r.error().message));
+        }
+    }
+    return {};
+}
+
 Result<std::unique_ptr<Store>> Cli::openStore()
 {
     if (!StoreDirectory::exists(m_dataDir)) {
@@ -303,13 +337,11 @@ int Cli::status(const Arguments &args)
     QJsonObject records;
     for (auto it = counts->begin(); it != counts->end(); ++it)
         records.insert(entityName(it.key()), it.value());
-    // Sync arrives with the sync engine; until then a store is never signed in.
-    printJson({{u"signed_in"_s, false},
-               {u"server"_s, QJsonValue::Null},
-               {u"pending"_s, *pending},
-               {u"last_sync"_s, QJsonValue::Null},
-               {u"records"_s, records},
-               {u"data_dir"_s, m_dataDir}});
+    QJsonObject answer = syncStatus(**store);
+    answer.insert(u"pending"_s, *pending);
+    answer.insert(u"records"_s, records);
+    answer.insert(u"data_dir"_s, m_dataDir);
+    printJson(answer);
     return Success;
 }
 
@@ -538,15 +570,8 @@ int Cli::wipe(const Arguments &args)
         if (!std::fgets(answer, sizeof answer, stdin) || QByteArray(answer).trimmed() != "wipe")
             return fail(makeError(ErrorCode::InvalidInput, u"Not confirmed; nothing was deleted."_s));
     }
-    const bool remembered = StoreDirectory::isRememberedInKeystore(m_dataDir);
-    const QString entry = StoreDirectory::keystoreEntry(m_dataDir);
-    if (auto r = StoreDirectory::wipe(m_dataDir); !r)
+    if (auto r = wipeStoreAndKeys(); !r)
         return fail(r.error());
-    if (remembered) {
-        if (auto r = removeSecretBlocking(keyStore(), entry, kKeystoreTimeoutMs); !r)
-            say(u"fieldnotes-cli: the store is deleted, but its key could not be removed from the OS keystore (%1)."_s
-                    .arg(r.error().message));
-    }
     say(u"Deleted the store in %1."_s.arg(m_dataDir));
     printJson({{u"wiped"_s, true}});
     return Success;

@@ -48,8 +48,19 @@ private:
     int changePassphrase(const Arguments &args);
     int verify(const Arguments &args);
     int wipe(const Arguments &args);
+    // Sync (clisync.cpp)
+    int login(const Arguments &args);
+    int logout(const Arguments &args);
+    int sync(const Arguments &args);
+    int conflicts(const Arguments &args);
+    /// The store's sync fields for `status`: signed_in, server, email, role, last_sync, conflicts.
+    QJsonObject syncStatus(Store &store);
+    /// After the server revoked this device: deletes the store and its keystore entries.
+    void wipeAfterRevoke(std::unique_ptr<Store> store);
 
     Result<std::unique_ptr<Store>> openStore();
+    /// Deletes the store's files and its keystore entries (data key, device token).
+    Result<void> wipeStoreAndKeys();
     Result<SecureBuffer> passphraseForUnlock();
     Result<SecureBuffer> newPassphrase(const char *envName, const QString &question);
     KeyStore &keyStore();

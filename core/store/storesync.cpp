@@ -1,0 +1,610 @@
+// The Store's side of sync: applying pulled pages, acknowledging pushed outbox entries, and the conflict log.
+// The rules are those of ARCHITECTURE.md "Sync" and SYNC-API.md "Merge rules", seen from one device: the server's
+// state is the truth for everything this device has no pending edit of.
+
+#include "store/store.h"
+
+#include "records/validator.h"
+#include "store/storeinternal.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <algorithm>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes {
+
+using namespace storeinternal;
+
+namespace {
+
+QString syncKey(const QString &key)
+{
+    return u"sync."_s + key;
+}
+
+QString originName(ConflictEntry::Origin origin)
+{
+    switch (origin) {
+    case ConflictEntry::Origin::Server:
+        return u"server"_s;
+    case ConflictEntry::Origin::Superseded:
+        return u"superseded"_s;
+    case ConflictEntry::Origin::Rejected:
+        return u"rejected"_s;
+    }
+    return u"server"_s;
+}
+
+ConflictEntry::Origin originFromName(const QString &name)
+{
+    if (name == u"superseded"_s)
+        return ConflictEntry::Origin::Superseded;
+    if (name == u"rejected"_s)
+        return ConflictEntry::Origin::Rejected;
+    return ConflictEntry::Origin::Server;
+}
+
+// A single JSON value as text ("null" for none), and back.
+QByteArray valueToText(const QJsonValue &value)
+{
+    QJsonArray wrapper{value};
+    const QByteArray text = QJsonDocument(wrapper).toJson(QJsonDocument::Compact);
+    return text.mid(1, text.size() - 2);
+}
+
+QJsonValue valueFromText(const QString &text)
+{
+    const QJsonArray wrapper = QJsonDocument::fromJson((u"["_s + text + u"]"_s).toUtf8()).array();
+    return wrapper.isEmpty() ? QJsonValue(QJsonValue::Null) : wrapper.first();
+}
+
+// The pending (not yet acknowledged) local edits of one record.
+struct Pending
+{
+    QMap<QString, QString> fieldHlcs; ///< field -> newest pending stamp
+    bool deleted = false;
+};
+
+} // namespace
+
+Result<QString> Store::syncValue(const QString &key)
+{
+    auto stmt = m_db.cached(QByteArrayLiteral("SELECT value FROM meta WHERE key = ?"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, syncKey(key));
+    auto row = stmt->step();
+    if (!row)
+        return row.error();
+    return *row ? stmt->text(0) : QString();
+}
+
+Result<void> Store::setSyncValues(const QMap<QString, QString> &values)
+{
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    for (auto it = values.begin(); it != values.end(); ++it) {
+        auto stmt = it.value().isNull()
+            ? m_db.cached(QByteArrayLiteral("DELETE FROM meta WHERE key = ?"))
+            : m_db.cached(QByteArrayLiteral(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+        if (!stmt)
+            return stmt.error();
+        stmt->bind(1, syncKey(it.key()));
+        if (!it.value().isNull())
+            stmt->bind(2, it.value());
+        if (auto r = stmt->run(); !r)
+            return r.error();
+    }
+    return transaction.commit();
+}
+
+Result<void> Store::setClockOffset(qint64 offsetMs)
+{
+    if (auto r = setSyncValues({{u"clock_offset_ms"_s, QString::number(offsetMs)}}); !r)
+        return r.error();
+    m_clock.setWallClockOffset(offsetMs);
+    return {};
+}
+
+Result<int> Store::liveRecordCount()
+{
+    auto counts = this->counts();
+    if (!counts)
+        return counts.error();
+    int total = 0;
+    for (int count : std::as_const(*counts))
+        total += count;
+    return total;
+}
+
+Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, const QString &cursor,
+                                         int maxLiveDeletions)
+{
+    PullApplyReport report;
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+
+    auto pendingRows = m_db.scalar("SELECT EXISTS (SELECT 1 FROM outbox)");
+    if (!pendingRows)
+        return pendingRows.error();
+    const bool outboxEmpty = pendingRows->toInt() == 0;
+
+    // First what this device has of each record, to count what the page would take away before writing anything.
+    std::vector<std::optional<Record>> locals;
+    locals.reserve(size_t(changes.size()));
+    for (const RemoteChange &change : changes) {
+        auto local = load(change.entity, change.id);
+        if (!local)
+            return local.error();
+        const bool shown = local->has_value() && !(*local)->deleted;
+        if (change.deleted && shown)
+            ++report.deletedLive;
+        else if (!change.deleted && !shown)
+            ++report.revealed;
+        locals.push_back(std::move(*local));
+    }
+    if (maxLiveDeletions >= 0 && report.deletedLive > maxLiveDeletions) {
+        report.refused = true;
+        return report; // the transaction rolls back: nothing written
+    }
+
+    Hlc newest = m_clock.last();
+    for (qsizetype i = 0; i < changes.size(); ++i) {
+        const RemoteChange &change = changes.at(i);
+        if (auto r = applyChange(change, locals.at(size_t(i)), outboxEmpty); !r)
+            return r.error();
+        if (auto hlc = Hlc::parse(change.hlc); hlc && *hlc > newest)
+            newest = *hlc;
+        ++report.applied;
+    }
+
+    // Later local edits must sort after everything seen from the team.
+    const Hlc before = m_clock.last();
+    m_clock.observe(newest);
+    if (!(m_clock.last() == before)) {
+        if (auto r = saveClock(); !r)
+            return r.error();
+    }
+    auto saveCursor = m_db.cached(QByteArrayLiteral(
+        "INSERT INTO meta (key, value) VALUES ('sync.cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    if (!saveCursor)
+        return saveCursor.error();
+    saveCursor->bind(1, cursor);
+    if (auto r = saveCursor->run(); !r)
+        return r.error();
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    return report;
+}
+
+Result<void> Store::applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty)
+{
+    if (local && local->entity != change.entity)
+        return makeError(ErrorCode::Corrupt, u"The server sent a record whose kind differs from this device's copy."_s);
+
+    Pending pending;
+    if (!outboxEmpty) {
+        auto stmt = m_db.cached(QByteArrayLiteral("SELECT op, hlc, fields FROM outbox WHERE record_id = ? ORDER BY seq"));
+        if (!stmt)
+            return stmt.error();
+        stmt->bind(1, change.id);
+        if (auto rows = stmt->forEachRow([&] {
+            if (stmt->text(0) == u"delete"_s) {
+                pending.deleted = true;
+                return;
+            }
+            const QString hlc = stmt->text(1);
+            const QJsonObject fields = parseObject(stmt->text(2));
+            for (auto it = fields.begin(); it != fields.end(); ++it)
+                pending.fieldHlcs.insert(it.key(), hlc); // in seq order: the last is the newest
+        }); !rows)
+            return rows.error();
+    }
+
+    Record record;
+    record.entity = change.entity;
+    record.id = change.id;
+    record.hlc = change.hlc;
+    bool write = true;
+    if (change.deleted) {
+        // A delete wins over every edit; pending edits still go to the server, which keeps them as conflicts.
+        record.deleted = true;
+        if (local && local->deleted && local->hlc >= change.hlc)
+            record.hlc = local->hlc;
+    } else if (pending.deleted && local) {
+        write = false; // this device's delete is on its way and will win
+    } else {
+        for (auto it = change.fields.begin(); it != change.fields.end(); ++it) {
+            if (!it.value().isNull())
+                record.fields.insert(it.key(), it.value());
+        }
+        record.fieldHlcs = change.fieldHlcs;
+        // A pending local edit newer than the server's value survives, to be pushed later.
+        for (auto it = pending.fieldHlcs.begin(); it != pending.fieldHlcs.end() && local; ++it) {
+            const QString &field = it.key();
+            const QString localHlc = local->fieldHlcs.value(field);
+            if (localHlc.isEmpty() || localHlc <= change.fieldHlcs.value(field))
+                continue;
+            const QJsonValue value = local->fields.value(field);
+            if (value.isUndefined())
+                record.fields.remove(field);
+            else
+                record.fields.insert(field, value);
+            record.fieldHlcs.insert(field, localHlc);
+            record.hlc = std::max(record.hlc, localHlc);
+        }
+    }
+
+    if (write) {
+        if (auto r = writeRecord(record, !local.has_value()); !r)
+            return r.error();
+        if (isSearchable(record.entity)) {
+            if (auto r = record.deleted ? removeFromSearch(record.id) : indexForSearch(record); !r)
+                return r.error();
+        }
+    }
+
+    // The server's conflicts of this record replace the ones it sent before.
+    if (local || !change.conflicts.isEmpty()) {
+        auto clear = m_db.cached(QByteArrayLiteral("DELETE FROM conflicts WHERE record_id = ? AND origin = 'server'"));
+        if (!clear)
+            return clear.error();
+        clear->bind(1, change.id);
+        if (auto r = clear->run(); !r)
+            return r.error();
+    }
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    for (const RemoteChange::Conflict &c : change.conflicts) {
+        ConflictEntry entry;
+        entry.entity = change.entity;
+        entry.recordId = change.id;
+        entry.field = c.field;
+        entry.value = c.value;
+        entry.hlc = c.hlc;
+        entry.deviceId = c.deviceId;
+        entry.origin = ConflictEntry::Origin::Server;
+        if (auto r = addConflict(entry, nowMs); !r)
+            return r.error();
+    }
+    return {};
+}
+
+Result<void> Store::addConflict(const ConflictEntry &conflict, qint64 nowMs)
+{
+    // The same lost value may be known twice (this device's superseded value that the server also kept): one row,
+    // and the server's word wins because the server will tell when it is resolved.
+    auto stmt = m_db.cached(QByteArrayLiteral(
+        "INSERT INTO conflicts (entity, record_id, field, value, hlc, device_id, origin, reason, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, field, hlc) DO UPDATE SET "
+        "origin = CASE WHEN excluded.origin = 'server' THEN 'server' ELSE conflicts.origin END"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, entityName(conflict.entity))
+        .bind(2, conflict.recordId)
+        .bind(3, conflict.field)
+        .bind(4, valueToText(conflict.value))
+        .bind(5, conflict.hlc)
+        .bind(6, conflict.deviceId)
+        .bind(7, originName(conflict.origin));
+    if (conflict.reason.isEmpty())
+        stmt->bindNull(8);
+    else
+        stmt->bind(8, conflict.reason);
+    stmt->bind(9, nowMs);
+    return stmt->run();
+}
+
+Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
+{
+    auto stmt = m_db.cached(QByteArrayLiteral(
+        "SELECT seq, entity, record_id, op, hlc, fields, base FROM outbox WHERE mutation_id = ?"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, mutationId);
+    auto row = stmt->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<OutboxEntry>();
+    OutboxEntry entry;
+    entry.seq = stmt->integer(0);
+    entry.mutationId = mutationId;
+    entry.entity = entityFromName(stmt->text(1)).value_or(Entity::Account);
+    entry.recordId = stmt->text(2);
+    entry.op = stmt->text(3);
+    entry.hlc = stmt->text(4);
+    entry.fields = parseObject(stmt->text(5));
+    entry.base = parseObject(stmt->text(6));
+    return std::optional<OutboxEntry>(std::move(entry));
+}
+
+Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
+{
+    AckReport report;
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    bool fullPullDue = false;
+    for (const PushAck &ack : acks) {
+        auto found = outboxEntry(ack.mutationId);
+        if (!found)
+            return found.error();
+        if (!found->has_value())
+            continue; // acknowledged before (a retried push)
+        const OutboxEntry &entry = **found;
+
+        ConflictEntry lost;
+        lost.entity = entry.entity;
+        lost.recordId = entry.recordId;
+        lost.hlc = entry.hlc;
+        lost.deviceId = deviceId();
+        if (ack.status == PushAck::Status::Superseded) {
+            lost.origin = ConflictEntry::Origin::Superseded;
+            for (const QString &field : ack.lostFields) {
+                if (!entry.fields.contains(field))
+                    continue;
+                lost.field = field;
+                lost.value = entry.fields.value(field);
+                if (auto r = addConflict(lost, nowMs); !r)
+                    return r.error();
+                ++report.conflictsAdded;
+            }
+        } else if (ack.status == PushAck::Status::Rejected) {
+            lost.origin = ConflictEntry::Origin::Rejected;
+            lost.reason = ack.reason.left(500);
+            if (entry.op == u"delete"_s) {
+                lost.value = QJsonValue::Null;
+                if (auto r = addConflict(lost, nowMs); !r)
+                    return r.error();
+                ++report.conflictsAdded;
+            }
+            for (auto it = entry.fields.begin(); it != entry.fields.end(); ++it) {
+                lost.field = it.key();
+                lost.value = it.value();
+                if (auto r = addConflict(lost, nowMs); !r)
+                    return r.error();
+                ++report.conflictsAdded;
+            }
+            if (auto r = revertRejected(entry); !r)
+                return r.error();
+            ++report.rejected;
+            fullPullDue = true;
+        }
+
+        auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM outbox WHERE seq = ?"));
+        if (!remove)
+            return remove.error();
+        remove->bind(1, entry.seq);
+        if (auto r = remove->run(); !r)
+            return r.error();
+        ++report.removed;
+    }
+    if (fullPullDue) {
+        // The device shows values the server refused; pulling everything again puts the server's back.
+        if (auto r = m_db.exec("DELETE FROM meta WHERE key = 'sync.cursor'"); !r)
+            return r.error();
+    }
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    return report;
+}
+
+Result<void> Store::revertRejected(const OutboxEntry &entry)
+{
+    // Take back the refused values that nothing has overwritten since; a delete cannot be taken back here (its
+    // values are gone): the full pull that follows brings the record back.
+    if (entry.op == u"delete"_s)
+        return {};
+    auto existing = load(entry.entity, entry.recordId);
+    if (!existing)
+        return existing.error();
+    if (!existing->has_value() || (*existing)->deleted)
+        return {};
+    Record record = std::move(**existing);
+    bool changed = false;
+    for (auto it = entry.fields.begin(); it != entry.fields.end(); ++it) {
+        if (record.fieldHlcs.value(it.key()) != entry.hlc)
+            continue;
+        record.fields.remove(it.key());
+        record.fieldHlcs.remove(it.key());
+        changed = true;
+    }
+    if (!changed)
+        return {};
+    // A refused create (no value was based on one the server had) leaves nothing the server knows: gone. Anything
+    // else stays, with fewer fields, until the full pull brings the server's values back.
+    const bool wasCreate = std::all_of(entry.base.begin(), entry.base.end(),
+                                       [](const QJsonValue &base) { return base.isNull(); });
+    if (record.fieldHlcs.isEmpty() && wasCreate)
+        record.deleted = true;
+    if (auto r = writeRecord(record, false); !r)
+        return r.error();
+    if (isSearchable(record.entity)) {
+        if (auto r = record.deleted ? removeFromSearch(record.id) : indexForSearch(record); !r)
+            return r.error();
+    }
+    return {};
+}
+
+Result<std::optional<ConflictEntry>> Store::conflict(qint64 id)
+{
+    auto stmt = m_db.cached(QByteArrayLiteral("SELECT id, entity, record_id, field, value, hlc, device_id, origin, "
+                                              "reason, created_ms FROM conflicts WHERE id = ?"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, id);
+    auto row = stmt->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<ConflictEntry>();
+    ConflictEntry entry;
+    entry.id = stmt->integer(0);
+    entry.entity = entityFromName(stmt->text(1)).value_or(Entity::Account);
+    entry.recordId = stmt->text(2);
+    entry.field = stmt->text(3);
+    entry.value = valueFromText(stmt->text(4));
+    entry.hlc = stmt->text(5);
+    entry.deviceId = stmt->text(6);
+    entry.origin = originFromName(stmt->text(7));
+    entry.reason = stmt->text(8);
+    entry.createdMs = stmt->integer(9);
+    return std::optional<ConflictEntry>(std::move(entry));
+}
+
+Result<QList<ConflictEntry>> Store::conflicts()
+{
+    QList<qint64> ids;
+    {
+        auto stmt = m_db.prepare("SELECT id FROM conflicts ORDER BY hlc DESC, id");
+        if (!stmt)
+            return stmt.error();
+        if (auto rows = stmt->forEachRow([&] { ids << stmt->integer(0); }); !rows)
+            return rows.error();
+    }
+    QList<ConflictEntry> entries;
+    entries.reserve(ids.size());
+    for (qint64 id : std::as_const(ids)) {
+        auto entry = conflict(id);
+        if (!entry)
+            return entry.error();
+        if (!entry->has_value())
+            continue;
+        auto record = load((*entry)->entity, (*entry)->recordId);
+        if (!record)
+            return record.error();
+        (*entry)->recordDeleted = !record->has_value() || (*record)->deleted;
+        entries << std::move(**entry);
+    }
+    return entries;
+}
+
+Result<int> Store::conflictCount()
+{
+    auto count = m_db.scalar("SELECT count(*) FROM conflicts");
+    if (!count)
+        return count.error();
+    return count->toInt();
+}
+
+Result<QString> Store::restoreConflict(qint64 conflictId)
+{
+    auto found = conflict(conflictId);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, u"There is no conflict %1."_s.arg(conflictId));
+    const ConflictEntry entry = std::move(**found);
+    if (entry.field.isEmpty())
+        return makeError(ErrorCode::InvalidInput,
+                         u"This entry is a delete the server refused; there is no value to restore."_s);
+
+    const Hlc clockBefore = m_clock.last();
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    auto record = load(entry.entity, entry.recordId);
+    if (!record)
+        return record.error();
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    QString writtenId;
+    if (record->has_value() && !(*record)->deleted) {
+        // Written as a plain overwrite of the current value: the server then drops the field's conflicts.
+        auto id = putInTransaction(entry.entity, entry.recordId, QJsonObject{{entry.field, entry.value}}, nowMs, true);
+        if (!id)
+            return id.error();
+        writtenId = *id;
+        auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM conflicts WHERE id = ?"));
+        if (!remove)
+            return remove.error();
+        remove->bind(1, entry.id);
+        if (auto r = remove->run(); !r)
+            return r.error();
+    } else {
+        // A deleted record never comes back by itself; a person brings its values back as a new record.
+        QJsonObject fields;
+        QMap<QString, QString> newest;
+        auto stmt = m_db.cached(QByteArrayLiteral("SELECT field, value, hlc FROM conflicts WHERE record_id = ? AND field != ''"));
+        if (!stmt)
+            return stmt.error();
+        stmt->bind(1, entry.recordId);
+        if (auto rows = stmt->forEachRow([&] {
+            const QString field = stmt->text(0);
+            const QString hlc = stmt->text(2);
+            if (hlc > newest.value(field)) {
+                newest.insert(field, hlc);
+                fields.insert(field, valueFromText(stmt->text(1)));
+            }
+        }); !rows)
+            return rows.error();
+        for (auto it = fields.begin(); it != fields.end();)
+            it = it.value().isNull() ? fields.erase(it) : std::next(it);
+        auto id = putInTransaction(entry.entity, QString(), fields, nowMs);
+        if (!id)
+            return id.error();
+        writtenId = *id;
+        auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM conflicts WHERE record_id = ?"));
+        if (!remove)
+            return remove.error();
+        remove->bind(1, entry.recordId);
+        if (auto r = remove->run(); !r)
+            return r.error();
+    }
+    if (!(m_clock.last() == clockBefore)) {
+        if (auto r = saveClock(); !r)
+            return r.error();
+    }
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    return writtenId;
+}
+
+Result<void> Store::dismissConflict(qint64 conflictId)
+{
+    auto found = conflict(conflictId);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, u"There is no conflict %1."_s.arg(conflictId));
+    const ConflictEntry entry = std::move(**found);
+
+    const Hlc clockBefore = m_clock.last();
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    if (entry.origin == ConflictEntry::Origin::Server && !entry.field.isEmpty()) {
+        auto record = load(entry.entity, entry.recordId);
+        if (!record)
+            return record.error();
+        if (record->has_value() && !(*record)->deleted) {
+            // Keep the current value by writing it again over itself: the server drops the field's conflicts.
+            const QJsonValue current = (*record)->fields.value(entry.field);
+            auto id = putInTransaction(entry.entity, entry.recordId,
+                                       QJsonObject{{entry.field, current.isUndefined() ? QJsonValue() : current}},
+                                       QDateTime::currentMSecsSinceEpoch(), true);
+            if (!id)
+                return id.error();
+        }
+    }
+    auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM conflicts WHERE id = ?"));
+    if (!remove)
+        return remove.error();
+    remove->bind(1, entry.id);
+    if (auto r = remove->run(); !r)
+        return r.error();
+    if (!(m_clock.last() == clockBefore)) {
+        if (auto r = saveClock(); !r)
+            return r.error();
+    }
+    return transaction.commit();
+}
+
+} // namespace fieldnotes

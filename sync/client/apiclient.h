@@ -1,0 +1,111 @@
+#pragma once
+
+#include "base/result.h"
+#include "sync/protocol/protocol.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QUrl>
+
+#include <functional>
+#include <optional>
+#include <variant>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QNetworkRequest;
+
+namespace fieldnotes::sync {
+
+/** Why a call to the server failed, in the terms the engine decides on (retry, sign out, wipe, give up). */
+struct CallError
+{
+    enum class Kind {
+        Network, ///< no connection, reset, DNS: retry later
+        Timeout, ///< nothing arrived within the timeout: retry later
+        Tls, ///< certificate not trusted or not the pinned one: do not retry by itself
+        Http, ///< the server answered with an error status; see `status` and `api`
+        Protocol, ///< the answer is not what the contract says
+    };
+    Kind kind = Kind::Network;
+    int status = 0; ///< HTTP status (Kind::Http)
+    std::optional<protocol::ApiError> api; ///< the decoded error body, when there is one
+    qint64 retryAfterMs = -1; ///< from Retry-After, -1 when absent
+    QString message; ///< human text, never a secret or record content
+
+    [[nodiscard]] bool isRetryable() const;
+    [[nodiscard]] bool isDeviceRevoked() const;
+    [[nodiscard]] bool isUnauthenticated() const;
+};
+
+/** Transport settings: timeouts and certificate pins. */
+struct ApiClientOptions
+{
+    int timeoutMs = 30000; ///< no byte for this long: the call fails with Kind::Timeout
+    /// SHA-256 of the SubjectPublicKeyInfo, base64, of certificates this server may present (any one in the chain
+    /// must match); empty: the system's trust store alone decides.
+    QSet<QByteArray> pinnedSpkiSha256;
+};
+
+/**
+ * The sync API (SYNC-API.md) over QNetworkAccessManager: one method per endpoint, each answering once through its
+ * callback on this object's thread. Refuses plain http:// except to a loopback address; TLS is always verified.
+ * Reports the server's clock from each answer's Date header, so devices with a wrong clock still stamp correctly.
+ */
+class ApiClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiClient)
+
+public:
+    explicit ApiClient(ApiClientOptions options = {}, QObject *parent = nullptr);
+    ~ApiClient() override;
+
+    /// A server URL this client will talk to: https://, or http:// to a loopback address only.
+    [[nodiscard]] static Result<QUrl> checkServerUrl(const QString &url);
+    /// SHA-256 of a DER SubjectPublicKeyInfo, base64: the form of ApiClientOptions::pinnedSpkiSha256.
+    [[nodiscard]] static QByteArray spkiHash(const QByteArray &spkiDer);
+
+    void setServer(const QUrl &server) { m_server = server; }
+    [[nodiscard]] QUrl server() const { return m_server; }
+    /// The device token for authenticated calls; wiped when replaced and on destruction.
+    void setToken(const QByteArray &token);
+    void clearToken();
+    [[nodiscard]] bool hasToken() const { return !m_token.isEmpty(); }
+    void setTimeout(int ms) { m_options.timeoutMs = ms; }
+
+    using LoginDone = std::function<void(std::variant<protocol::LoginResponse, CallError>)>;
+    using PushDone = std::function<void(std::variant<protocol::PushResponse, CallError>)>;
+    using PullDone = std::function<void(std::variant<protocol::PullPage, CallError>)>;
+    using Done = std::function<void(std::optional<CallError>)>;
+
+    void login(const protocol::LoginRequest &request, LoginDone done);
+    void logout(Done done);
+    void push(const protocol::PushRequest &request, PushDone done);
+    void pull(const QString &cursor, int limit, PullDone done);
+
+    /// Aborts every call in flight; their callbacks run with Kind::Network ("cancelled").
+    void abortAll();
+
+Q_SIGNALS:
+    /// The server's clock (ms since the epoch) when it answered, from the Date header (second resolution).
+    void serverClock(qint64 serverMs);
+
+private:
+    using RawDone = std::function<void(int status, const QByteArray &body, std::optional<CallError>)>;
+    void send(const QByteArray &method, const QString &path, const QByteArray &body, bool authenticated, RawDone done);
+    QNetworkRequest request(const QString &path, bool authenticated) const;
+    void finished(QNetworkReply *reply, const RawDone &done);
+    bool checkPins(QNetworkReply *reply);
+
+    ApiClientOptions m_options;
+    QNetworkAccessManager *m_network;
+    QUrl m_server;
+    QByteArray m_token;
+    QList<QPointer<QNetworkReply>> m_inFlight;
+};
+
+} // namespace fieldnotes::sync

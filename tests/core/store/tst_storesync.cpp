@@ -1,0 +1,376 @@
+#include "base/securebuffer.h"
+#include "store/store.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace fieldnotes;
+
+namespace {
+
+const QString kOther = u"0000000000000000000000000000aaaa"_s; // another device's id
+
+QString stamp(qint64 ms, int counter = 0, const QString &device = kOther)
+{
+    return Hlc{ms, counter, device}.toString();
+}
+
+RemoteChange remoteAccount(const QString &id, const QString &name, const QString &hlc)
+{
+    RemoteChange change;
+    change.entity = Entity::Account;
+    change.id = id;
+    change.fields = {{u"name"_s, name}};
+    change.fieldHlcs = {{u"name"_s, hlc}};
+    change.hlc = hlc;
+    return change;
+}
+
+RemoteChange remoteDelete(Entity entity, const QString &id, const QString &hlc)
+{
+    RemoteChange change;
+    change.entity = entity;
+    change.id = id;
+    change.deleted = true;
+    change.hlc = hlc;
+    return change;
+}
+
+QString uuid(int n)
+{
+    return u"00000000-0000-4000-8000-%1"_s.arg(n, 12, 10, QChar(u'0'));
+}
+
+} // namespace
+
+/** Tests the store's side of sync: applying pulled pages, acknowledging pushes, the conflict log. */
+class TestStoreSync : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    SecureBuffer m_key;
+    qint64 m_now = 1'800'000'000'000;
+    int m_stores = 0;
+
+    std::unique_ptr<Store> freshStore()
+    {
+        const QString dir = m_dir.filePath(QString::number(++m_stores));
+        QDir().mkpath(dir);
+        auto store = Store::create(dir, m_key, [this] { return m_now; });
+        if (!store) {
+            qWarning() << store.error().message;
+            return nullptr;
+        }
+        return std::move(*store);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_key = SecureBuffer::random(32);
+    }
+
+    void pullCreatesUpdatesAndSavesTheCursor()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        auto report = store->applyPull({remoteAccount(uuid(1), u"Acme"_s, stamp(m_now - 1000))}, u"c1"_s);
+        QVERIFY(report.ok());
+        QCOMPARE(report->applied, 1);
+        QCOMPARE(report->revealed, 1);
+        QCOMPARE(*store->syncValue(u"cursor"_s), u"c1"_s);
+        QCOMPARE(store->get(Entity::Account, uuid(1))->fields.value(u"name"_s).toString(), u"Acme"_s);
+        QCOMPARE(*store->pendingCount(), 0); // pulled records are not pushed back
+
+        QVERIFY(store->applyPull({remoteAccount(uuid(1), u"Acme Corp"_s, stamp(m_now - 500))}, u"c2"_s).ok());
+        auto record = store->get(Entity::Account, uuid(1));
+        QCOMPARE(record->fields.value(u"name"_s).toString(), u"Acme Corp"_s);
+        QCOMPARE(record->fieldHlcs.value(u"name"_s), stamp(m_now - 500));
+        QCOMPARE(*store->syncValue(u"cursor"_s), u"c2"_s);
+        // Searchable at once.
+        QCOMPARE(store->search(u"corp"_s)->size(), 1);
+    }
+
+    void pendingNewerEditSurvivesThePullAndOlderLoses()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QVERIFY(store->applyPull({remoteAccount(uuid(2), u"Initech"_s, stamp(m_now - 1000))}, u"c1"_s).ok());
+        QVERIFY(store->put(Entity::Account, uuid(2), {{u"name"_s, u"Initech (local)"_s}, {u"domain"_s, u"i.example"_s}}).ok());
+
+        // The server's value is older than the pending edit: the local one stays, to be pushed.
+        auto older = remoteAccount(uuid(2), u"Initech (server, older)"_s, stamp(m_now - 10));
+        QVERIFY(store->applyPull({older}, u"c2"_s).ok());
+        auto record = store->get(Entity::Account, uuid(2));
+        QCOMPARE(record->fields.value(u"name"_s).toString(), u"Initech (local)"_s);
+        QCOMPARE(record->fields.value(u"domain"_s).toString(), u"i.example"_s); // pending, absent on the server
+        QCOMPARE(*store->pendingCount(), 1);
+
+        // A newer server value wins locally; the pending mutation still goes out (the server decides).
+        auto newer = remoteAccount(uuid(2), u"Initech (server, newer)"_s, stamp(m_now + 60'000));
+        QVERIFY(store->applyPull({newer}, u"c3"_s).ok());
+        record = store->get(Entity::Account, uuid(2));
+        QCOMPARE(record->fields.value(u"name"_s).toString(), u"Initech (server, newer)"_s);
+        QCOMPARE(record->fields.value(u"domain"_s).toString(), u"i.example"_s);
+        QCOMPARE(*store->pendingCount(), 1);
+    }
+
+    void serverStateReplacesAcknowledgedValues()
+    {
+        // Once acknowledged, the server's value is the truth even when its stamp is older (a clamped clock).
+        auto store = freshStore();
+        QVERIFY(store);
+        auto id = store->put(Entity::Account, {}, {{u"name"_s, u"Mine"_s}});
+        QVERIFY(id.ok());
+        auto pending = store->pendingMutations(10);
+        QCOMPARE(pending->size(), 1);
+        QVERIFY(store->acknowledge({PushAck{pending->first().mutationId, PushAck::Status::Applied, {}, {}}}).ok());
+        QCOMPARE(*store->pendingCount(), 0);
+        QVERIFY(store->applyPull({remoteAccount(*id, u"Theirs"_s, stamp(m_now - 50'000))}, u"c"_s).ok());
+        QCOMPARE(store->get(Entity::Account, *id)->fields.value(u"name"_s).toString(), u"Theirs"_s);
+    }
+
+    void deletesAndResurrection()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        RemoteChange insight;
+        insight.entity = Entity::Insight;
+        insight.id = uuid(3);
+        insight.fields = {{u"kind"_s, u"need"_s}, {u"text"_s, u"offline capture"_s}, {u"published"_s, true}};
+        insight.fieldHlcs = {{u"kind"_s, stamp(m_now - 9)}, {u"text"_s, stamp(m_now - 9)}, {u"published"_s, stamp(m_now - 9)}};
+        insight.hlc = stamp(m_now - 9);
+        QVERIFY(store->applyPull({insight}, u"c1"_s).ok());
+        QCOMPARE(store->search(u"offline"_s)->size(), 1);
+
+        // Unpublished: it leaves a sales device's view as a delete without content.
+        auto report = store->applyPull({remoteDelete(Entity::Insight, uuid(3), stamp(m_now - 5))}, u"c2"_s);
+        QCOMPARE(report->deletedLive, 1);
+        QCOMPARE(store->get(Entity::Insight, uuid(3)).error().code, ErrorCode::NotFound);
+        QCOMPARE(store->search(u"offline"_s)->size(), 0);
+        QCOMPARE(*store->liveRecordCount(), 0);
+
+        // Published again: it comes back.
+        insight.hlc = stamp(m_now - 1);
+        report = store->applyPull({insight}, u"c3"_s);
+        QCOMPARE(report->revealed, 1);
+        QVERIFY(store->get(Entity::Insight, uuid(3)).ok());
+        QCOMPARE(store->search(u"offline"_s)->size(), 1);
+    }
+
+    void aPendingLocalDeleteIsKept()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QVERIFY(store->applyPull({remoteAccount(uuid(4), u"Hooli"_s, stamp(m_now - 100))}, u"c1"_s).ok());
+        QVERIFY(store->remove(Entity::Account, uuid(4)).ok());
+        QVERIFY(store->applyPull({remoteAccount(uuid(4), u"Hooli XYZ"_s, stamp(m_now - 50))}, u"c2"_s).ok());
+        QCOMPARE(store->get(Entity::Account, uuid(4)).error().code, ErrorCode::NotFound);
+    }
+
+    void refusesAPageThatDeletesTooMuch()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QList<RemoteChange> page;
+        for (int i = 0; i < 4; ++i)
+            page << remoteAccount(uuid(10 + i), u"Account %1"_s.arg(i), stamp(m_now - 100));
+        QVERIFY(store->applyPull(page, u"c1"_s).ok());
+
+        const QList<RemoteChange> deletes{remoteDelete(Entity::Account, uuid(10), stamp(m_now - 50)),
+                                          remoteDelete(Entity::Account, uuid(11), stamp(m_now - 50)),
+                                          remoteDelete(Entity::Account, uuid(12), stamp(m_now - 50))};
+        auto refused = store->applyPull(deletes, u"c2"_s, 2);
+        QVERIFY(refused.ok());
+        QVERIFY(refused->refused);
+        QCOMPARE(refused->deletedLive, 3);
+        QCOMPARE(*store->liveRecordCount(), 4); // nothing written
+        QCOMPARE(*store->syncValue(u"cursor"_s), u"c1"_s);
+
+        auto allowed = store->applyPull(deletes, u"c2"_s, 3);
+        QVERIFY(!allowed->refused);
+        QCOMPARE(*store->liveRecordCount(), 1);
+        QCOMPARE(*store->syncValue(u"cursor"_s), u"c2"_s);
+    }
+
+    void serverConflictsAreReplacedByEachPull()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        auto change = remoteAccount(uuid(20), u"Umbrella"_s, stamp(m_now - 10));
+        change.conflicts = {{u"name"_s, u"Umbrella Corp"_s, stamp(m_now - 20), kOther},
+                            {u"name"_s, u"Umbrella Inc"_s, stamp(m_now - 30), kOther}};
+        QVERIFY(store->applyPull({change}, u"c1"_s).ok());
+        QCOMPARE(*store->conflictCount(), 2);
+        auto entries = store->conflicts();
+        QCOMPARE(entries->size(), 2);
+        QCOMPARE(entries->first().value.toString(), u"Umbrella Corp"_s); // newest first
+        QCOMPARE(entries->first().origin, ConflictEntry::Origin::Server);
+
+        change.conflicts.removeLast();
+        QVERIFY(store->applyPull({change}, u"c2"_s).ok());
+        QCOMPARE(*store->conflictCount(), 1);
+        change.conflicts.clear();
+        QVERIFY(store->applyPull({change}, u"c3"_s).ok());
+        QCOMPARE(*store->conflictCount(), 0);
+    }
+
+    void supersededValuesGoToTheConflictLog()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        auto id = store->put(Entity::Account, {}, {{u"name"_s, u"Stark"_s}, {u"segment"_s, u"defense"_s}});
+        const auto pending = *store->pendingMutations(10);
+        auto report = store->acknowledge(
+            {PushAck{pending.first().mutationId, PushAck::Status::Superseded, {u"segment"_s}, {}}});
+        QVERIFY(report.ok());
+        QCOMPARE(report->removed, 1);
+        QCOMPARE(report->conflictsAdded, 1);
+        auto entries = *store->conflicts();
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().field, u"segment"_s);
+        QCOMPARE(entries.first().value.toString(), u"defense"_s);
+        QCOMPARE(entries.first().origin, ConflictEntry::Origin::Superseded);
+        QCOMPARE(entries.first().deviceId, store->deviceId());
+
+        // The server kept the same value as a conflict too: one entry, and the server's from then on.
+        auto change = remoteAccount(*id, u"Stark"_s, stamp(m_now + 5));
+        change.fields.insert(u"segment"_s, u"energy"_s);
+        change.fieldHlcs.insert(u"segment"_s, stamp(m_now + 5));
+        change.conflicts = {{u"segment"_s, u"defense"_s, entries.first().hlc, store->deviceId()}};
+        QVERIFY(store->applyPull({change}, u"c"_s).ok());
+        entries = *store->conflicts();
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().origin, ConflictEntry::Origin::Server);
+
+        // Acknowledging again (a retried push) changes nothing.
+        QCOMPARE(store->acknowledge({PushAck{pending.first().mutationId, PushAck::Status::Applied, {}, {}}})->removed, 0);
+    }
+
+    void rejectedEditsAreRevertedAndLogged()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QVERIFY(store->applyPull({remoteAccount(uuid(30), u"Wayne"_s, stamp(m_now - 100))}, u"c1"_s).ok());
+        QVERIFY(store->put(Entity::Account, uuid(30), {{u"name"_s, u"Wayne Enterprises"_s}}).ok());
+        auto created = store->put(Entity::Tag, {}, {{u"name"_s, u"vip"_s}});
+        const auto pending = *store->pendingMutations(10);
+        QCOMPARE(pending.size(), 2);
+        auto report = store->acknowledge({PushAck{pending.at(0).mutationId, PushAck::Status::Rejected, {}, u"forbidden"_s},
+                                          PushAck{pending.at(1).mutationId, PushAck::Status::Rejected, {}, u"forbidden"_s}});
+        QVERIFY(report.ok());
+        QCOMPARE(report->rejected, 2);
+        QCOMPARE(*store->pendingCount(), 0);
+        // The refused edit is gone from the record (the full pull brings the server's value back), and a refused
+        // create is gone altogether; both are in the log with the reason.
+        QVERIFY(!store->get(Entity::Account, uuid(30))->fields.contains(u"name"_s));
+        QCOMPARE(store->get(Entity::Tag, *created).error().code, ErrorCode::NotFound);
+        QCOMPARE(*store->syncValue(u"cursor"_s), QString()); // a full pull is due
+        const auto entries = *store->conflicts();
+        QCOMPARE(entries.size(), 2);
+        for (const ConflictEntry &entry : entries) {
+            QCOMPARE(entry.origin, ConflictEntry::Origin::Rejected);
+            QCOMPARE(entry.reason, u"forbidden"_s);
+        }
+        QVERIFY(store->applyPull({remoteAccount(uuid(30), u"Wayne"_s, stamp(m_now - 100))}, u"c2"_s).ok());
+        QCOMPARE(store->get(Entity::Account, uuid(30))->fields.value(u"name"_s).toString(), u"Wayne"_s);
+    }
+
+    void restoreAndDismiss()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        auto change = remoteAccount(uuid(40), u"Cyberdyne"_s, stamp(m_now - 10));
+        change.conflicts = {{u"name"_s, u"Cyberdyne Systems"_s, stamp(m_now - 20), kOther},
+                            {u"name"_s, u"Skynet"_s, stamp(m_now - 30), kOther}};
+        QVERIFY(store->applyPull({change}, u"c1"_s).ok());
+        auto entries = *store->conflicts();
+
+        auto restored = store->restoreConflict(entries.at(0).id);
+        QVERIFY(restored.ok());
+        QCOMPARE(*restored, uuid(40));
+        QCOMPARE(store->get(Entity::Account, uuid(40))->fields.value(u"name"_s).toString(), u"Cyberdyne Systems"_s);
+        auto pending = *store->pendingMutations(10);
+        QCOMPARE(pending.size(), 1);
+        // A plain overwrite: based on the value the server has, so the server resolves the field's conflicts.
+        QCOMPARE(pending.first().base.value(u"name"_s).toString(), stamp(m_now - 10));
+        QCOMPARE(*store->conflictCount(), 1);
+
+        // Dismissing keeps the current value and writes it again so the server drops the conflict too.
+        QVERIFY(store->dismissConflict(entries.at(1).id).ok());
+        QCOMPARE(*store->conflictCount(), 0);
+        QCOMPARE(store->get(Entity::Account, uuid(40))->fields.value(u"name"_s).toString(), u"Cyberdyne Systems"_s);
+        pending = *store->pendingMutations(10);
+        QCOMPARE(pending.size(), 2);
+        QCOMPARE(pending.last().fields.value(u"name"_s).toString(), u"Cyberdyne Systems"_s);
+        QCOMPARE(store->restoreConflict(9999).error().code, ErrorCode::NotFound);
+    }
+
+    void restoringAValueOfADeletedRecordMakesANewRecord()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        auto gone = remoteDelete(Entity::Account, uuid(50), stamp(m_now - 5));
+        gone.conflicts = {{u"name"_s, u"Soylent"_s, stamp(m_now - 20), kOther},
+                          {u"domain"_s, u"soylent.example"_s, stamp(m_now - 20), kOther}};
+        QVERIFY(store->applyPull({gone}, u"c1"_s).ok());
+        auto entries = *store->conflicts();
+        QCOMPARE(entries.size(), 2);
+        QVERIFY(entries.first().recordDeleted);
+        auto restored = store->restoreConflict(entries.first().id);
+        QVERIFY(restored.ok());
+        QVERIFY(*restored != uuid(50));
+        auto record = store->get(Entity::Account, *restored);
+        QCOMPARE(record->fields.value(u"name"_s).toString(), u"Soylent"_s);
+        QCOMPARE(record->fields.value(u"domain"_s).toString(), u"soylent.example"_s);
+        QCOMPARE(*store->conflictCount(), 0);
+    }
+
+    void clockOffsetIsPersistedAndUsed()
+    {
+        const QString dir = m_dir.filePath(u"clock"_s);
+        QDir().mkpath(dir);
+        {
+            auto store = *Store::create(dir, m_key, [this] { return m_now; });
+            QVERIFY(store->setClockOffset(-86'400'000).ok());
+            QVERIFY(store->put(Entity::Tag, {}, {{u"name"_s, u"t"_s}}).ok());
+            const auto hlc = Hlc::parse(store->pendingMutations(1)->first().hlc);
+            QCOMPARE(hlc->millis, m_now - 86'400'000);
+        }
+        auto reopened = *Store::open(dir, m_key, [this] { return m_now + 1000; });
+        QCOMPARE(reopened->clockOffset(), -86'400'000);
+        QVERIFY(reopened->put(Entity::Tag, {}, {{u"name"_s, u"u"_s}}).ok());
+        const auto hlc = Hlc::parse(reopened->pendingMutations(2)->last().hlc);
+        QCOMPARE(hlc->millis, m_now + 1000 - 86'400'000);
+    }
+
+    void syncValuesRoundTrip()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QVERIFY(store->setSyncValues({{u"server_url"_s, u"https://x.example"_s}, {u"role"_s, u"sales"_s}}).ok());
+        QCOMPARE(*store->syncValue(u"role"_s), u"sales"_s);
+        QVERIFY(store->setSyncValues({{u"role"_s, QString()}}).ok());
+        QCOMPARE(*store->syncValue(u"role"_s), QString());
+        QCOMPARE(*store->syncValue(u"server_url"_s), u"https://x.example"_s);
+    }
+
+    void laterLocalEditsSortAfterPulledStamps()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        const QString future = stamp(m_now + 120'000);
+        QVERIFY(store->applyPull({remoteAccount(uuid(60), u"Tyrell"_s, future)}, u"c"_s).ok());
+        QVERIFY(store->put(Entity::Account, uuid(60), {{u"name"_s, u"Tyrell Corp"_s}}).ok());
+        QVERIFY(store->pendingMutations(1)->first().hlc > future);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStoreSync)
+#include "tst_storesync.moc"

@@ -1,0 +1,397 @@
+// The real SyncEngine against the real fieldnotes-server process (SQLite), through the fault-injecting proxy.
+
+#include "../server/api/serverprocess.h"
+#include "faultproxy.h"
+#include "syncdevice.h"
+
+#include <QJsonArray>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace fieldnotes;
+using namespace fieldnotes::e2e;
+using namespace fieldnotes::test;
+using Fault = FaultProxy::Fault;
+using Status = sync::SyncEngine::Status;
+
+Q_DECLARE_METATYPE(FaultProxy::Fault)
+
+/** Tests the sync engine end to end: sign-in, push, pull, faults, the fail-safe, revocation, clocks. */
+class TestSyncEngine : public QObject
+{
+    Q_OBJECT
+
+private:
+    Stacks m_stacks {u"syncengine"_s};
+    Stack *m_stack = nullptr;
+    std::unique_ptr<FaultProxy> m_proxy;
+
+    /// A signed-in device of `role` in team A, through the proxy unless `direct`.
+    std::unique_ptr<SyncDevice> device(const QString &role = u"marketer"_s, bool direct = false,
+                                       sync::SyncOptions options = SyncDevice::testOptions(),
+                                       HlcClock::WallClock clock = {})
+    {
+        auto d = std::make_unique<SyncDevice>();
+        if (!d->open(std::move(options), std::move(clock)))
+            return nullptr;
+        const QString error = d->signIn(direct ? m_stack->port() : m_proxy->port(), m_stack->a.emails.value(role),
+                                        kPassword);
+        if (!error.isEmpty()) {
+            qWarning("sign-in: %s", qPrintable(error));
+            return nullptr;
+        }
+        return d;
+    }
+
+    static int count(SyncDevice &d, Entity entity) { return d.store->counts()->value(entity); }
+
+private slots:
+    void initTestCase()
+    {
+        QString why;
+        m_stack = m_stacks.get(u"sqlite"_s, &why);
+        QVERIFY2(m_stack, qPrintable(why));
+        m_proxy = std::make_unique<FaultProxy>(m_stack->port());
+        QVERIFY(m_proxy->start());
+    }
+
+    void init() { m_proxy->heal(); }
+
+    void cleanupTestCase()
+    {
+        m_proxy.reset();
+        const QString findings = m_stacks.sanitizerFindings();
+        QVERIFY2(findings.isEmpty(), qPrintable(findings));
+    }
+
+    void serverUrlPolicy()
+    {
+        QVERIFY(sync::ApiClient::checkServerUrl(u"https://fieldnotes.example.com"_s).ok());
+        QVERIFY(sync::ApiClient::checkServerUrl(u"http://127.0.0.1:8470"_s).ok());
+        QVERIFY(sync::ApiClient::checkServerUrl(u"http://[::1]:8470"_s).ok());
+        QVERIFY(sync::ApiClient::checkServerUrl(u"http://localhost:8470"_s).ok());
+        const auto plain = sync::ApiClient::checkServerUrl(u"http://fieldnotes.example.com"_s);
+        QVERIFY(!plain.ok());
+        QVERIFY(plain.error().message.contains(u"https"_s));
+        QVERIFY(!sync::ApiClient::checkServerUrl(u"http://10.0.0.1"_s).ok());
+        QVERIFY(!sync::ApiClient::checkServerUrl(u"ftp://example.com"_s).ok());
+        QVERIFY(!sync::ApiClient::checkServerUrl(u"https://user:pw@example.com"_s).ok());
+        QVERIFY(!sync::ApiClient::checkServerUrl(u"not a url"_s).ok());
+    }
+
+    void signInSyncAndSignOut()
+    {
+        auto a = device();
+        QVERIFY(a);
+        QVERIFY(a->engine->isSignedIn());
+        QCOMPARE(a->engine->role(), u"marketer"_s);
+        QVERIFY(a->keys.contains(u"token"_s)); // the token is in the keystore…
+        QVERIFY(!a->store->syncValue(u"token"_s)->size()); // …and nowhere in the store
+        const QString account = a->put(Entity::Account, {{u"name"_s, u"Globex"_s}});
+        a->put(Entity::Insight, {{u"kind"_s, u"need"_s}, {u"text"_s, u"offline first"_s}, {u"account_id"_s, account}});
+        a->engine->refreshCounts();
+        QCOMPARE(a->engine->pendingCount(), 2);
+        QSignalSpy statuses(a->engine.get(), &sync::SyncEngine::statusChanged);
+        QVERIFY(a->sync());
+        QCOMPARE(a->engine->status(), Status::UpToDate);
+        QCOMPARE(a->engine->pendingCount(), 0);
+        QVERIFY(a->engine->lastSync().isValid());
+        QCOMPARE(a->engine->lastReport().pushed, 2);
+        QVERIFY(statuses.count() >= 2); // syncing, then up to date
+
+        auto b = device();
+        QVERIFY(b);
+        QVERIFY(b->sync());
+        QCOMPARE(b->store->get(Entity::Account, account)->fields.value(u"name"_s).toString(), u"Globex"_s);
+        QVERIFY(b->engine->lastReport().pulled >= 2);
+
+        bool done = false;
+        b->engine->signOut([&](Result<void> r) {
+            QVERIFY(r.ok());
+            done = true;
+        });
+        QTRY_VERIFY(done);
+        QVERIFY(!b->engine->isSignedIn());
+        QCOMPARE(b->engine->status(), Status::LocalOnly);
+        QVERIFY(!b->keys.contains(u"token"_s));
+        // The token is dead on the server: signing in again makes a new one.
+        QVERIFY(b->signIn(m_proxy->port(), m_stack->a.emails.value(u"marketer"_s), kPassword).isEmpty());
+        QVERIFY(b->sync());
+    }
+
+    void signInRefusals()
+    {
+        SyncDevice d;
+        QVERIFY(d.open());
+        QCOMPARE(d.signIn(m_proxy->port(), m_stack->a.emails.value(u"marketer"_s), u"wrong password"_s),
+                 u"Wrong e-mail or password."_s);
+        QVERIFY(!d.engine->isSignedIn());
+        QVERIFY(!d.signIn(1, m_stack->a.emails.value(u"marketer"_s), kPassword).isEmpty()); // nobody listens
+        QVERIFY(!d.engine->isSignedIn());
+        QVERIFY(d.signIn(m_proxy->port(), m_stack->a.emails.value(u"marketer"_s), kPassword).isEmpty());
+        // A store belongs to one user on one server.
+        const QString other = d.signIn(m_proxy->port(), m_stack->a.emails.value(u"sales"_s), kPassword);
+        QVERIFY2(other.contains(u"belongs to"_s), qPrintable(other));
+    }
+
+    void pushSurvivesEveryFault_data()
+    {
+        QTest::addColumn<Fault>("fault");
+        QTest::newRow("drop before request") << Fault::DropBeforeRequest;
+        QTest::newRow("drop after request") << Fault::DropAfterRequest;
+        QTest::newRow("drop mid response") << Fault::DropMidResponse;
+        QTest::newRow("hang") << Fault::Hang;
+        QTest::newRow("500") << Fault::Status500;
+        QTest::newRow("503 retry-after") << Fault::Status503;
+    }
+
+    void pushSurvivesEveryFault()
+    {
+        QFETCH(Fault, fault);
+        auto options = SyncDevice::testOptions();
+        options.api.timeoutMs = 1000; // a hung server is given up on quickly
+        options.pushBatch = 7;
+        auto a = device(u"marketer"_s, false, options);
+        QVERIFY(a);
+        QVERIFY(a->sync());
+        auto b = device(u"marketer"_s, true);
+        QVERIFY(b);
+        QVERIFY(b->sync());
+        const int before = count(*b, Entity::Tag);
+
+        QStringList ids;
+        for (int i = 0; i < 20; ++i)
+            ids << a->put(Entity::Tag, {{u"name"_s, u"tag %1"_s.arg(i)}});
+        // The first and the third push request meet the fault.
+        m_proxy->queueFaults({fault, Fault::Pass, fault});
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(a->sync());
+        if (fault == Fault::Status503)
+            QVERIFY2(timer.elapsed() >= 1900, "Retry-After: 1 was not honoured");
+        QCOMPARE(a->engine->pendingCount(), 0);
+        QCOMPARE(a->engine->conflictCount(), 0);
+
+        QVERIFY(b->sync());
+        QCOMPARE(count(*b, Entity::Tag), before + 20); // each exactly once
+        for (const QString &id : std::as_const(ids))
+            QVERIFY(b->store->get(Entity::Tag, id).ok());
+    }
+
+    void pullSurvivesFaultsBetweenPages()
+    {
+        auto a = device(u"marketer"_s, true);
+        QVERIFY(a);
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 2500; ++i)
+            items << Store::PutItem {Entity::Contact, {}, {{u"name"_s, u"Contact %1"_s.arg(i)}}};
+        QVERIFY(a->store->putMany(items).ok());
+        QVERIFY(a->sync());
+
+        auto options = SyncDevice::testOptions();
+        options.pullLimit = 500;
+        options.api.timeoutMs = 1000;
+        auto b = device(u"marketer"_s, false, options);
+        QVERIFY(b);
+        // Pages 2, 4 and 5 fail in three different ways; the cursor of each applied page is kept.
+        m_proxy->queueFaults({Fault::Pass, Fault::DropMidResponse, Fault::Pass, Fault::Hang, Fault::DropAfterRequest});
+        QVERIFY(b->sync());
+        QCOMPARE(count(*b, Entity::Contact), count(*a, Entity::Contact));
+        QVERIFY(m_proxy->faultsInjected() >= 3);
+    }
+
+    void serverRestartedInTheMiddle()
+    {
+        auto a = device();
+        QVERIFY(a);
+        for (int i = 0; i < 5; ++i)
+            a->put(Entity::Account, {{u"name"_s, u"Restart %1"_s.arg(i)}});
+        m_proxy->setPartitioned(true);
+        a->engine->syncNow();
+        QTRY_VERIFY(a->engine->isRetryPending());
+        QString why;
+        m_stack->server->kill();
+        QVERIFY2(m_stack->restart(&why), qPrintable(why));
+        m_proxy->setUpstreamPort(m_stack->port());
+        m_proxy->setPartitioned(false);
+        QTRY_VERIFY_WITH_TIMEOUT(a->engine->status() == Status::UpToDate, 30000);
+        QCOMPARE(a->engine->pendingCount(), 0);
+        auto b = device(u"marketer"_s, true);
+        QVERIFY(b);
+        QVERIFY(b->sync());
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(b->store->search(u"Restart %1"_s.arg(i))->isEmpty(), false);
+    }
+
+    void concurrentEditsMergeAndConflictsCanBeRestored()
+    {
+        auto a = device();
+        auto b = device();
+        QVERIFY(a && b);
+        const QString id = a->put(Entity::Account, {{u"name"_s, u"Initech"_s}, {u"segment"_s, u"software"_s}});
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        // Offline, both edit: different fields merge, the same field conflicts.
+        QVERIFY(a->store->put(Entity::Account, id, {{u"name"_s, u"Initech (A)"_s}, {u"domain"_s, u"a.example"_s}}).ok());
+        QTest::qWait(5);
+        QVERIFY(b->store->put(Entity::Account, id, {{u"name"_s, u"Initech (B)"_s}, {u"segment"_s, u"b2b"_s}}).ok());
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        QVERIFY(a->sync());
+        const Record onA = *a->store->get(Entity::Account, id);
+        const Record onB = *b->store->get(Entity::Account, id);
+        QCOMPARE(onA.fields, onB.fields);
+        QCOMPARE(onA.fields.value(u"name"_s).toString(), u"Initech (B)"_s); // the later edit
+        QCOMPARE(onA.fields.value(u"domain"_s).toString(), u"a.example"_s);
+        QCOMPARE(onA.fields.value(u"segment"_s).toString(), u"b2b"_s);
+        // The value that lost is on both devices, and can be brought back.
+        auto lostOnA = *a->store->conflicts();
+        QCOMPARE(lostOnA.size(), 1);
+        QCOMPARE(lostOnA.first().value.toString(), u"Initech (A)"_s);
+        QCOMPARE(b->store->conflicts()->size(), 1);
+        QVERIFY(b->store->restoreConflict(b->store->conflicts()->first().id).ok());
+        QVERIFY(b->sync());
+        QVERIFY(a->sync());
+        QCOMPARE(a->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (A)"_s);
+        QCOMPARE(*a->store->conflictCount(), 0); // resolved for everyone
+        QCOMPARE(*b->store->conflictCount(), 0);
+    }
+
+    void massDeleteStopsAndAsks()
+    {
+        auto a = device();
+        auto b = device();
+        QVERIFY(a && b);
+        QVERIFY(a->sync());
+        QStringList ids;
+        for (int i = 0; i < 10; ++i)
+            ids << a->put(Entity::Guide, {{u"title"_s, u"Guide %1"_s.arg(i)}});
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        const int onA = *a->store->liveRecordCount();
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(b->store->remove(Entity::Guide, ids.at(i)).ok());
+        // Plus everything else b can delete, so that more than half of a's records go.
+        for (const Record &r : *b->store->list(Entity::Tag))
+            QVERIFY(b->store->remove(Entity::Tag, r.id).ok());
+        for (const Record &r : *b->store->list(Entity::Contact))
+            QVERIFY(b->store->remove(Entity::Contact, r.id).ok());
+        QVERIFY(b->sync());
+
+        QVERIFY(!a->sync());
+        QCOMPARE(a->engine->status(), Status::NeedsConfirmation);
+        QVERIFY(a->engine->message().contains(u"more than half"_s));
+        // Pages already applied stay applied, but never more than half of the records went without asking.
+        QVERIFY(*a->store->liveRecordCount() >= onA - onA / 2);
+        QVERIFY(count(*a, Entity::Guide) + count(*a, Entity::Contact) + count(*a, Entity::Tag) > 0);
+        bool finished = false;
+        connect(a->engine.get(), &sync::SyncEngine::finished, this, [&](bool ok) { finished = ok; });
+        a->engine->confirmMassDelete();
+        QTRY_VERIFY_WITH_TIMEOUT(finished, 30000);
+        QCOMPARE(count(*a, Entity::Guide), 0);
+        QCOMPARE(*a->store->liveRecordCount(), *b->store->liveRecordCount());
+    }
+
+    void unpublishedInsightLeavesSalesDevices()
+    {
+        auto marketer = device();
+        auto sales = device(u"sales"_s);
+        QVERIFY(marketer && sales);
+        const QString id = marketer->put(Entity::Insight, {{u"kind"_s, u"trend"_s},
+                                                           {u"text"_s, u"moving to subscriptions"_s},
+                                                           {u"published"_s, true}});
+        QVERIFY(marketer->sync());
+        QVERIFY(sales->sync());
+        QVERIFY(sales->store->get(Entity::Insight, id).ok());
+        QVERIFY(marketer->store->put(Entity::Insight, id, {{u"published"_s, false}}).ok());
+        QVERIFY(marketer->sync());
+        QVERIFY(sales->sync());
+        QCOMPARE(sales->store->get(Entity::Insight, id).error().code, ErrorCode::NotFound);
+        QVERIFY(sales->store->search(u"subscriptions"_s)->isEmpty());
+    }
+
+    void salesEditsOutsideItsRightsAreRefusedAndReverted()
+    {
+        auto marketer = device();
+        auto sales = device(u"sales"_s);
+        QVERIFY(marketer && sales);
+        const QString account = marketer->put(Entity::Account, {{u"name"_s, u"Vandelay"_s}});
+        const QString lead = marketer->put(Entity::Lead, {{u"account_id"_s, account},
+                                                          {u"recommendation"_s, u"offer the pilot"_s}});
+        QVERIFY(marketer->sync());
+        QVERIFY(sales->sync());
+        QVERIFY(sales->store->put(Entity::Lead, lead, {{u"status"_s, u"accepted"_s}}).ok());
+        QVERIFY(sales->store->put(Entity::Account, account, {{u"name"_s, u"Vandelay Industries"_s}}).ok());
+        QVERIFY(sales->sync());
+        QCOMPARE(sales->store->get(Entity::Lead, lead)->fields.value(u"status"_s).toString(), u"accepted"_s);
+        // The refused rename is back to the server's value, and in the log with the reason.
+        QCOMPARE(sales->store->get(Entity::Account, account)->fields.value(u"name"_s).toString(), u"Vandelay"_s);
+        QList<ConflictEntry> log;
+        for (const ConflictEntry &entry : *sales->store->conflicts()) {
+            if (entry.recordId == account)
+                log << entry;
+        }
+        QCOMPARE(log.size(), 1);
+        QCOMPARE(log.first().origin, ConflictEntry::Origin::Rejected);
+        QVERIFY(log.first().reason.startsWith(u"forbidden"_s));
+        QVERIFY(marketer->sync());
+        QCOMPARE(marketer->store->get(Entity::Lead, lead)->fields.value(u"status"_s).toString(), u"accepted"_s);
+    }
+
+    void revokedDeviceIsToldToWipe()
+    {
+        auto victim = device(u"sales"_s);
+        auto other = device(u"sales"_s);
+        QVERIFY(victim && other);
+        QVERIFY(victim->sync());
+        const QString deviceId = *victim->store->syncValue(u"device_id"_s);
+        const Reply revoked = m_stack->a.admin.post((u"/v1/admin/devices/"_s + deviceId + u"/revoke"_s).toUtf8(), QByteArray("{}"));
+        QCOMPARE(revoked.status, 204);
+        QSignalSpy wipe(victim->engine.get(), &sync::SyncEngine::deviceRevoked);
+        QVERIFY(!victim->sync());
+        QCOMPARE(wipe.count(), 1);
+        QCOMPARE(victim->engine->status(), Status::Revoked);
+        QVERIFY(other->sync()); // the other devices are unaffected
+    }
+
+    void wrongDeviceClockIsCorrectedByTheServersClock()
+    {
+        const qint64 dayMs = 24 * 3600 * 1000;
+        auto ahead = device(u"marketer"_s, false, SyncDevice::testOptions(),
+                            [dayMs] { return QDateTime::currentMSecsSinceEpoch() + dayMs; });
+        auto behind = device(u"marketer"_s, false, SyncDevice::testOptions(),
+                             [dayMs] { return QDateTime::currentMSecsSinceEpoch() - dayMs; });
+        QVERIFY(ahead && behind);
+        QVERIFY(std::abs(ahead->store->clockOffset() + dayMs) < 10000);
+        QVERIFY(std::abs(behind->store->clockOffset() - dayMs) < 10000);
+        const QString id = ahead->put(Entity::Account, {{u"name"_s, u"Clockwork"_s}});
+        QVERIFY(ahead->sync());
+        for (const ConflictEntry &entry : *ahead->store->conflicts())
+            QVERIFY(entry.recordId != id); // not refused as "from the future"
+        QCOMPARE(ahead->engine->pendingCount(), 0);
+        QVERIFY(behind->sync());
+        QTest::qWait(20);
+        // The device whose clock is a day behind edits later: its edit wins, as it should.
+        QVERIFY(behind->store->put(Entity::Account, id, {{u"name"_s, u"Clockwork Inc"_s}}).ok());
+        QVERIFY(behind->sync());
+        QVERIFY(ahead->sync());
+        QCOMPARE(ahead->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Clockwork Inc"_s);
+    }
+
+    void syncsBySoonAfterALocalChange()
+    {
+        auto options = SyncDevice::testOptions();
+        options.automatic = true;
+        options.debounceMs = 200;
+        auto a = device(u"marketer"_s, false, options);
+        QVERIFY(a);
+        QTRY_VERIFY_WITH_TIMEOUT(a->engine->status() == Status::UpToDate, 20000);
+        a->put(Entity::Tag, {{u"name"_s, u"debounced"_s}});
+        a->engine->localChanged();
+        QCOMPARE(a->engine->pendingCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(a->engine->pendingCount() == 0, 20000);
+        QCOMPARE(a->engine->status(), Status::UpToDate);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncEngine)
+#include "tst_syncengine.moc"
