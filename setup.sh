@@ -45,7 +45,7 @@ packages=(
     # crypto and storage
     libsodium-dev qtkeychain-qt6-dev
     # tests: server database, keyring, display, skewed clocks (faketime)
-    faketime
+    faketime openssl
     postgresql postgresql-client dbus dbus-x11 gnome-keyring libsecret-tools
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
     # tools used by scripts

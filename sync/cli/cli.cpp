@@ -45,8 +45,9 @@ Commands:
   change-passphrase                 re-seal the store key (new passphrase from FIELDNOTES_NEW_PASSPHRASE or a prompt)
   verify                            check the store's integrity
   wipe                              delete the store and its keys
-  login --server URL --email E [--password P] [--device-name N]
-                                    sign this store in to a server (password from FIELDNOTES_PASSWORD or a prompt)
+  login --server URL --email E [--password P] [--device-name N] [--pin SHA256,...]
+                                    sign this store in to a server (password from FIELDNOTES_PASSWORD or a prompt;
+                                    --pin: base64 SHA-256 of the server's public key, the only ones accepted)
   logout                            sign out; pending changes stay
   sync [--allow-mass-delete] [--timeout S] [--retries N]
                                     push pending changes, then pull until up to date
@@ -132,7 +133,7 @@ int Cli::run(const QStringList &words)
         {{u"change-passphrase"_s, {}, {}}, &Cli::changePassphrase},
         {{u"verify"_s, {}, {}}, &Cli::verify},
         {{u"wipe"_s, {}, {u"yes"_s}}, &Cli::wipe},
-        {{u"login"_s, {u"server"_s, u"email"_s, u"password"_s, u"device-name"_s}, {}}, &Cli::login},
+        {{u"login"_s, {u"server"_s, u"email"_s, u"password"_s, u"device-name"_s, u"pin"_s}, {}}, &Cli::login},
         {{u"logout"_s, {}, {}}, &Cli::logout},
         {{u"sync"_s, {u"timeout"_s, u"retries"_s}, {u"allow-mass-delete"_s}}, &Cli::sync},
         {{u"conflicts"_s, {u"restore"_s, u"dismiss"_s}, {}}, &Cli::conflicts},

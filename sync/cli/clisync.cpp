@@ -111,6 +111,14 @@ int Cli::login(const Arguments &args)
 
     sync::SyncEngine engine(**store, keyStore(), tokenEntry, cliOptions(kDefaultTimeoutS, 0));
     engine.start();
+    if (args.has(u"pin"_s)) {
+        const QStringList pins = args.value(u"pin"_s).split(u',', Qt::SkipEmptyParts);
+        for (const QString &pin : pins) {
+            if (QByteArray::fromBase64(pin.trimmed().toLatin1()).size() != 32)
+                return usage(u"--pin takes base64 SHA-256 hashes (44 characters), separated by commas."_s);
+        }
+        engine.setPinnedKeys(pins);
+    }
     const QString deviceName =
         args.value(u"device-name"_s, QSysInfo::machineHostName() + u" (fieldnotes-cli)"_s).left(200);
     QEventLoop loop;

@@ -76,6 +76,7 @@ public:
     void clearToken();
     [[nodiscard]] bool hasToken() const { return !m_token.isEmpty(); }
     void setTimeout(int ms) { m_options.timeoutMs = ms; }
+    void setPinnedSpkiHashes(const QSet<QByteArray> &pins) { m_options.pinnedSpkiSha256 = pins; }
 
     using LoginDone = std::function<void(std::variant<protocol::LoginResponse, CallError>)>;
     using PushDone = std::function<void(std::variant<protocol::PushResponse, CallError>)>;

@@ -27,6 +27,7 @@ const QString kSignedIn = u"signed_in"_s;
 const QString kCursor = u"cursor"_s;
 const QString kLastSync = u"last_sync"_s;
 const QString kGuardBase = u"guard_base"_s;
+const QString kPins = u"pins"_s;
 
 // A clock within this of the server's is left alone: Date has one-second resolution.
 constexpr qint64 kClockToleranceMs = 5000;
@@ -122,6 +123,7 @@ void SyncEngine::loadAccount()
     m_serverUrl = value(kServerUrl);
     m_email = value(kEmail);
     m_role = value(kRole);
+    setPinnedKeys(value(kPins).split(u',', Qt::SkipEmptyParts));
     m_signedIn = value(kSignedIn) == u"1"_s && !m_serverUrl.isEmpty();
     const QString last = value(kLastSync);
     m_lastSync = last.isEmpty() ? QDateTime() : QDateTime::fromString(last, Qt::ISODateWithMs);
@@ -132,6 +134,15 @@ void SyncEngine::loadAccount()
     Q_EMIT accountChanged();
     Q_EMIT lastSyncChanged();
     refreshCounts();
+}
+
+void SyncEngine::setPinnedKeys(const QStringList &pins)
+{
+    m_pins = pins;
+    QSet<QByteArray> hashes;
+    for (const QString &pin : pins)
+        hashes.insert(pin.trimmed().toLatin1());
+    m_api.setPinnedSpkiHashes(hashes);
 }
 
 void SyncEngine::refreshCounts()
@@ -519,6 +530,7 @@ void SyncEngine::signIn(const QString &serverUrl, const QString &email, const QB
                                                 {kRole, login.user.role},
                                                 {kTeamId, login.user.teamId},
                                                 {kDeviceId, login.deviceId},
+                                                {kPins, m_pins.join(u',')},
                                                 {kSignedIn, u"1"_s}});
                 !r)
                 return done(r.error());

@@ -99,6 +99,9 @@ public:
     Q_INVOKABLE void localChanged();
     /// Lets the stopped pull go on although it deletes more than half of the records; syncs.
     Q_INVOKABLE void confirmMassDelete();
+    /// Certificate pins (base64 SHA-256 of a SubjectPublicKeyInfo) for the next signIn(); kept with the account.
+    void setPinnedKeys(const QStringList &pins);
+    [[nodiscard]] QStringList pinnedKeys() const { return m_pins; }
     /// Whether pulls may delete more than half of the records without asking (fieldnotes-cli --allow-mass-delete).
     void setAllowMassDelete(bool allow) { m_allowMassDelete = allow; }
     /// The network came or went (platform NetworkMonitor).
@@ -182,6 +185,7 @@ private:
     QString m_serverUrl;
     QString m_email;
     QString m_role;
+    QStringList m_pins;
 
     bool m_online = true;
     bool m_running = false;

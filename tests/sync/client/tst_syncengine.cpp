@@ -5,6 +5,9 @@
 #include "syncdevice.h"
 
 #include <QJsonArray>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace fieldnotes;
@@ -375,6 +378,63 @@ private slots:
         QVERIFY(behind->sync());
         QVERIFY(ahead->sync());
         QCOMPARE(ahead->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Clockwork Inc"_s);
+    }
+
+    void tlsIsVerifiedAndPinned()
+    {
+        // The server with its own certificate (for 127.0.0.1), as when it runs without nginx in front.
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(u"cert.pem"_s);
+        const QString key = dir.filePath(u"key.pem"_s);
+        QProcess openssl;
+        openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
+                                     u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s, cert,
+                                     u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-addext"_s,
+                                     u"subjectAltName=IP:127.0.0.1"_s});
+        QVERIFY(openssl.waitForFinished(30000));
+        QCOMPARE(openssl.exitCode(), 0);
+        ServerProcess tls(dir.path());
+        QVERIFY2(tls.start(m_stack->dbUrl, {u"--tls-cert"_s, cert, u"--tls-key"_s, key}), qPrintable(tls.error()));
+        const QString url = u"https://127.0.0.1:%1"_s.arg(tls.port());
+        const QString email = m_stack->a.emails.value(u"marketer"_s);
+        const auto signIn = [&](const QStringList &pins) {
+            SyncDevice d;
+            if (!d.open())
+                return u"cannot open a store"_s;
+            d.engine->setPinnedKeys(pins);
+            bool done = false;
+            QString error;
+            d.engine->signIn(url, email, kPassword.toUtf8(), u"tls device"_s, [&](Result<void> r) {
+                done = true;
+                error = r ? QString() : r.error().message;
+            });
+            QElapsedTimer timer;
+            timer.start();
+            while (!done && timer.elapsed() < 30000)
+                QTest::qWait(10);
+            if (error.isEmpty() && !d.sync())
+                error = u"sync failed: "_s + d.engine->message();
+            return done ? error : u"no answer"_s;
+        };
+
+        // Not trusted by this system: refused, and never silently accepted.
+        const QString untrusted = signIn({});
+        QVERIFY2(untrusted.contains(u"not trusted"_s), qPrintable(untrusted));
+
+        // Trusted (as if from a CA of this system): works; with pins, only the pinned key is accepted.
+        const QList<QSslCertificate> certificates = QSslCertificate::fromPath(cert);
+        QCOMPARE(certificates.size(), 1);
+        QSslConfiguration trusted = QSslConfiguration::defaultConfiguration();
+        const QSslConfiguration original = trusted;
+        trusted.addCaCertificate(certificates.first());
+        QSslConfiguration::setDefaultConfiguration(trusted);
+        const QString pin = QString::fromLatin1(sync::ApiClient::spkiHash(certificates.first().publicKey().toDer()));
+        QCOMPARE(signIn({}), QString());
+        QCOMPARE(signIn({pin}), QString());
+        const QString otherPin = QString::fromLatin1(QByteArray(32, 'x').toBase64());
+        const QString pinned = signIn({otherPin});
+        QVERIFY2(pinned.contains(u"pinned"_s), qPrintable(pinned));
+        QSslConfiguration::setDefaultConfiguration(original);
     }
 
     void syncsBySoonAfterALocalChange()
