@@ -100,11 +100,12 @@ SyncEngine::SyncEngine(Store &store, KeyStore &keyStore, QString tokenEntry, Syn
 {
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(m_options.debounceMs);
-    connect(&m_debounce, &QTimer::timeout, this, &SyncEngine::syncNow);
+    // The engine's own triggers wait for the network; syncNow() (a person asking) always tries.
+    connect(&m_debounce, &QTimer::timeout, this, &SyncEngine::syncIfOnline);
     m_periodic.setInterval(m_options.periodMs);
-    connect(&m_periodic, &QTimer::timeout, this, &SyncEngine::syncNow);
+    connect(&m_periodic, &QTimer::timeout, this, &SyncEngine::syncIfOnline);
     m_retry.setSingleShot(true);
-    connect(&m_retry, &QTimer::timeout, this, &SyncEngine::syncNow);
+    connect(&m_retry, &QTimer::timeout, this, &SyncEngine::syncIfOnline);
     connect(&m_api, &ApiClient::serverClock, this, &SyncEngine::onServerClock);
 }
 
@@ -167,7 +168,7 @@ void SyncEngine::start()
               m_lastSync.isValid() ? QString() : tr("Not synced yet."));
     if (m_options.automatic) {
         m_periodic.start();
-        syncNow();
+        syncIfOnline();
     }
 }
 
@@ -196,6 +197,7 @@ void SyncEngine::setOnline(bool online)
     if (!m_signedIn)
         return;
     if (!online) {
+        m_retry.stop();
         if (!m_running)
             setStatus(Status::Offline, tr("No network."));
     } else if (m_options.automatic) {
@@ -254,6 +256,12 @@ void SyncEngine::withToken(std::function<void()> next)
         scrubByteArray(bytes);
         next();
     });
+}
+
+void SyncEngine::syncIfOnline()
+{
+    if (m_online)
+        syncNow();
 }
 
 void SyncEngine::syncNow()

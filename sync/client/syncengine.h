@@ -151,6 +151,7 @@ private:
         int guardDeleted = 0;
     };
 
+    void syncIfOnline();
     void loadAccount();
     void withToken(std::function<void()> next);
     void pushNext();

@@ -437,6 +437,27 @@ private slots:
         QSslConfiguration::setDefaultConfiguration(original);
     }
 
+    void waitsForTheNetworkAndSyncsWhenItReturns()
+    {
+        auto options = SyncDevice::testOptions();
+        options.automatic = true;
+        options.debounceMs = 100;
+        auto a = device(u"marketer"_s, false, options);
+        QVERIFY(a);
+        QTRY_VERIFY_WITH_TIMEOUT(a->engine->status() == Status::UpToDate, 20000);
+        a->engine->setOnline(false);
+        QCOMPARE(a->engine->status(), Status::Offline);
+        const int requests = m_proxy->requestsSeen();
+        a->put(Entity::Tag, {{u"name"_s, u"made offline"_s}});
+        a->engine->localChanged();
+        QTest::qWait(500);
+        QCOMPARE(m_proxy->requestsSeen(), requests); // no attempt while the OS says there is no network
+        QCOMPARE(a->engine->pendingCount(), 1);
+        a->engine->setOnline(true);
+        QTRY_VERIFY_WITH_TIMEOUT(a->engine->pendingCount() == 0, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(a->engine->status(), Status::UpToDate, 20000);
+    }
+
     void syncsBySoonAfterALocalChange()
     {
         auto options = SyncDevice::testOptions();
