@@ -470,7 +470,7 @@ private slots:
         a->engine->localChanged();
         QCOMPARE(a->engine->pendingCount(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(a->engine->pendingCount() == 0, 20000);
-        QCOMPARE(a->engine->status(), Status::UpToDate);
+        QTRY_COMPARE_WITH_TIMEOUT(a->engine->status(), Status::UpToDate, 20000); // after the pull that follows
     }
 };
 
