@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QHostAddress>
 #include <QStandardPaths>
+#include <QThreadPool>
 
 #include <cstdio>
 
@@ -126,6 +127,9 @@ int serve(const Options &options)
     }
     server.setTrustedProxies(proxies);
     api.registerRoutes(server);
+    // SQLite lets one writer in at a time (BEGIN IMMEDIATE): a second writer thread would only sleep in SQLite's busy
+    // handler. PostgreSQL serialises pushes per team only, so other teams' pushes may run beside them.
+    server.writerPool()->setMaxThreadCount((*storage)->backend() == ServerStorage::Backend::Sqlite ? 1 : 4);
     if (!cert.isEmpty()) {
         if (auto r = server.setTls(cert, key); !r)
             return fail(r.error().message);

@@ -2,6 +2,9 @@
 //
 //   fieldnotes-bench store --json FILE [--records 100000] [--queries 200] [--batch 1000] [--seed N]
 //   fieldnotes-bench server --json FILE [--devices 200] [--seconds 20] [--db sqlite|postgresql|both]
+//                           [--think-ms 2000-8000] [--max-batch 3] [--debounce-ms 2000] [--periodic-s 180]
+//   fieldnotes-bench server --json FILE --fresh-pull 100000 [--db sqlite|postgresql|both]
+//   fieldnotes-bench sync --json FILE [--push 10000] [--pull 100000] [--incremental 100] [--rounds 5]
 //
 // Subcommands name the part measured; `sync` and `app` are reserved for the benchmarks of those
 // parts and say so (exit 2) until they exist. The JSON result goes to FILE and to stdout; progress and
@@ -9,6 +12,7 @@
 
 #include "serverbench.h"
 #include "storebench.h"
+#include "syncbench.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -86,8 +90,10 @@ int runServer(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"The sync server: N simulated devices against a real fieldnotes-server on loopback (fresh database per "
-        u"backend; the server runs with FIELDNOTES_INSECURE_FAST_KDF=1). Each device logs in once, then loops: push "
-        u"a batch of mutations, pull to the end, think. Reports per endpoint count, requests/s and p50/p95/p99 ms, "
+        u"backend; the server runs with FIELDNOTES_INSECURE_FAST_KDF=1). Each device logs in once and pulls "
+        u"everything; then its user makes a change every --think-ms (1 to --max-batch mutations into its outbox) "
+        u"and the device syncs (push the outbox, pull from its cursor to the end) --debounce-ms after its last change "
+        u"and every --periodic-s. Reports per endpoint count, requests/s and p50/p95/p99 ms, "
         u"errors, server-side durations from the request log, CPU use, and whether a fresh device pulls exactly "
         u"what was pushed. PostgreSQL: FIELDNOTES_TEST_PG_URL, else tests/support/postgres.sh starts one."_s);
     parser.addHelpOption();
@@ -95,15 +101,22 @@ int runServer(const QStringList &arguments)
     const QCommandLineOption devices(u"devices"_s, u"Simulated devices."_s, u"N"_s, u"200"_s);
     const QCommandLineOption seconds(u"seconds"_s, u"Length of the timed phase per backend."_s, u"S"_s, u"20"_s);
     const QCommandLineOption db(u"db"_s, u"sqlite, postgresql or both."_s, u"BACKEND"_s, u"both"_s);
-    const QCommandLineOption think(u"think-ms"_s, u"A device's pause between syncs, MIN-MAX ms."_s, u"RANGE"_s,
-        u"50-250"_s);
-    const QCommandLineOption batch(u"max-batch"_s, u"Mutations per push: 1 to N."_s, u"N"_s, u"20"_s);
+    const QCommandLineOption think(
+        u"think-ms"_s, u"Pause between two changes of a device's user, MIN-MAX ms."_s, u"RANGE"_s, u"2000-8000"_s);
+    const QCommandLineOption batch(u"max-batch"_s, u"Mutations per change: 1 to N."_s, u"N"_s, u"3"_s);
+    const QCommandLineOption debounce(
+        u"debounce-ms"_s, u"A device syncs this long after its last change."_s, u"MS"_s, u"2000"_s);
+    const QCommandLineOption periodic(u"periodic-s"_s, u"A device also syncs this often."_s, u"S"_s, u"180"_s);
     const QCommandLineOption seed(u"seed"_s, u"Seed of the devices' random choices."_s, u"N"_s, u"20240611"_s);
     const QCommandLineOption direct(u"direct"_s,
         u"All devices connect as 127.0.0.1 without X-Forwarded-For (the server's per-IP connection limit applies)."_s);
+    const QCommandLineOption freshPull(u"fresh-pull"_s,
+        u"Instead of the device workload: push N records, then time a fresh marketer and a fresh sales device pulling "
+        u"them all with limit=1000 (fresh_pull_records_per_s)."_s,
+        u"N"_s, u"0"_s);
     const QCommandLineOption server(u"server"_s, u"The fieldnotes-server program."_s, u"PATH"_s,
         QString::fromLocal8Bit(FIELDNOTES_SERVER_PROGRAM));
-    parser.addOptions({json, devices, seconds, db, think, batch, seed, direct, server});
+    parser.addOptions({json, devices, seconds, db, think, batch, debounce, periodic, seed, direct, freshPull, server});
     parser.process(arguments);
 
     fieldnotes::bench::ServerBenchOptions options;
@@ -118,6 +131,10 @@ int runServer(const QStringList &arguments)
         options.thinkMaxMs = range.at(1).toInt(&ok6);
     }
     options.direct = parser.isSet(direct);
+    bool ok7 = false, ok8 = false, ok9 = false;
+    options.freshPull = parser.value(freshPull).toLongLong(&ok7);
+    options.debounceMs = parser.value(debounce).toInt(&ok8);
+    options.periodicSyncSeconds = parser.value(periodic).toInt(&ok9);
     options.serverProgram = parser.value(server);
     options.postgresScript = QString::fromLocal8Bit(FIELDNOTES_POSTGRES_SCRIPT);
     const QString backend = parser.value(db);
@@ -129,9 +146,11 @@ int runServer(const QStringList &arguments)
         options.backends.clear();
     if (!parser.isSet(json) || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || options.devices <= 0
         || options.seconds <= 0 || options.maxBatch <= 0 || options.maxBatch > 1000 || options.thinkMinMs < 0
-        || options.thinkMaxMs < options.thinkMinMs || options.backends.isEmpty()) {
+        || options.thinkMaxMs < options.thinkMinMs || options.backends.isEmpty() || !ok7 || options.freshPull < 0
+        || !ok8 || !ok9 || options.debounceMs < 0 || options.periodicSyncSeconds <= 0) {
         printError(u"server: --json FILE is required; --devices, --seconds and --max-batch (<= 1000) take positive "
-                   u"numbers, --think-ms MIN-MAX, --db sqlite|postgresql|both."_s);
+                   u"numbers, --think-ms MIN-MAX, --debounce-ms and --periodic-s numbers, --fresh-pull N, "
+                   u"--db sqlite|postgresql|both."_s);
         return 1;
     }
 
@@ -145,6 +164,41 @@ int runServer(const QStringList &arguments)
 }
 
 } // namespace
+
+int runSync(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"The sync engine: a device pushes N mutations, a fresh device pulls M records, and the median of R "
+        u"incremental syncs of K changes; the real engine against a real fieldnotes-server (SQLite) on loopback."_s);
+    parser.addHelpOption();
+    const QCommandLineOption json(u"json"_s, u"Write the result to FILE (it is printed to stdout too)."_s, u"FILE"_s);
+    const QCommandLineOption push(u"push"_s, u"Mutations to push."_s, u"N"_s, u"10000"_s);
+    const QCommandLineOption pull(u"pull"_s, u"Records a fresh device pulls (at least --push)."_s, u"M"_s, u"100000"_s);
+    const QCommandLineOption incremental(u"incremental"_s, u"Changes per incremental sync."_s, u"K"_s, u"100"_s);
+    const QCommandLineOption rounds(u"rounds"_s, u"Incremental syncs to time."_s, u"R"_s, u"5"_s);
+    parser.addOptions({json, push, pull, incremental, rounds});
+    parser.process(arguments);
+    fieldnotes::bench::SyncBenchOptions options;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false;
+    options.pushRecords = parser.value(push).toInt(&ok1);
+    options.pullRecords = parser.value(pull).toInt(&ok2);
+    options.incremental = parser.value(incremental).toInt(&ok3);
+    options.rounds = parser.value(rounds).toInt(&ok4);
+    if (!parser.isSet(json) || !ok1 || !ok2 || !ok3 || !ok4 || options.pushRecords <= 0
+        || options.pullRecords <= options.pushRecords || options.incremental <= 0 || options.rounds <= 0
+        || options.incremental * options.rounds > options.pullRecords) {
+        printError(u"sync: --json FILE is required; counts are positive and --pull is larger than --push."_s);
+        return 1;
+    }
+    QString error;
+    const QJsonObject result = fieldnotes::bench::runSyncBench(options, &error);
+    if (!error.isEmpty() || result.isEmpty()) {
+        printError(u"sync: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
+        return 1;
+    }
+    return writeResult(u"sync"_s, parser.value(json), result) ? 0 : 1;
+}
 
 int main(int argc, char *argv[])
 {
@@ -163,8 +217,10 @@ int main(int argc, char *argv[])
         return runStore(rest);
     if (command == u"server"_s)
         return runServer(rest);
-    if (command == u"sync"_s || command == u"app"_s) {
-        printError(u"the '%1' benchmark is not built yet; only 'store' and 'server' are."_s.arg(command));
+    if (command == u"sync"_s)
+        return runSync(rest);
+    if (command == u"app"_s) {
+        printError(u"the '%1' benchmark is not built yet; only 'store', 'server' and 'sync' are."_s.arg(command));
         return 2;
     }
     printError(u"unknown benchmark '%1'. "_s.arg(command) + usage);

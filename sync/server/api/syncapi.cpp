@@ -138,7 +138,8 @@ void SyncApi::registerRoutes(http::HttpServer &server)
     server.route("POST", u"/v1/auth/login"_s, bind(&SyncApi::login));
     server.route("POST", u"/v1/auth/logout"_s, bind(&SyncApi::logout));
     server.route("GET", u"/v1/me"_s, bind(&SyncApi::me));
-    server.route("POST", u"/v1/sync/push"_s, bind(&SyncApi::push));
+    // Pushes wait for their team's lock (decision 0006): on their own pool, so that pulls never queue behind them.
+    server.route("POST", u"/v1/sync/push"_s, bind(&SyncApi::push), http::Dispatch::Writer);
     server.route("GET", u"/v1/sync/pull"_s, bind(&SyncApi::pull));
     server.route("POST", u"/v1/admin/users"_s, bind(&SyncApi::addUser));
     server.route("GET", u"/v1/admin/devices"_s, bind(&SyncApi::listDevices));
@@ -312,15 +313,15 @@ HttpResponse SyncApi::pull(const HttpRequest &request)
         m_metrics->pulls.increment({u"bad_request"_s});
         return apiError(protocol::ApiErrorCode::BadRequest, u"The cursor is not valid; pull without one to start over."_s);
     }
-    auto page = m_storage.pull(ctx, *cursor, limit);
+    // Changes come stored in wire form (decision 0008): the page is spliced, not parsed and encoded again.
+    auto page = m_storage.pullEncoded(ctx, *cursor, limit);
     if (!page) {
         m_metrics->pulls.increment({u"failed"_s});
         return failure(request, page.error());
     }
     m_metrics->pulls.increment({u"ok"_s});
     m_metrics->pulledChanges.increment({}, double(page->changes.size()));
-    const protocol::PullPage answer{page->changes, m_storage.encodeCursor(ctx.teamId, page->newSeq), page->hasMore};
-    return encodedJson(protocol::encode(answer));
+    return encodedJson(page->body(m_storage.encodeCursor(ctx.teamId, page->newSeq)));
 }
 
 HttpResponse SyncApi::addUser(const HttpRequest &request)

@@ -265,8 +265,9 @@ void HttpConnection::dispatch(HttpRequest request)
     // its pool) and finds this connection by id, so a client that left in the meantime is simply not found.
     HttpServer *server = m_core->server;
     ServerCore *core = m_core;
-    m_core->pool.start([server, core, id = m_id, info = m_info, handler = match.route->handler,
-                           request = std::move(request)]() mutable {
+    QThreadPool &pool = match.route->dispatch == Dispatch::Writer ? m_core->writerPool : m_core->pool;
+    pool.start([server, core, id = m_id, info = m_info, handler = match.route->handler,
+                   request = std::move(request)]() mutable {
         HttpResponse response = runHandler(handler, request);
         request = HttpRequest(); // free the body on the worker
         QMetaObject::invokeMethod(
@@ -324,14 +325,17 @@ void HttpConnection::send(HttpResponse response, const RequestInfo &info)
         bytes += name + ": " + value + "\r\n";
     }
     bytes += "\r\n";
-    if (!m_headOnly)
-        bytes += response.body;
+    const qint64 total = bytes.size() + (m_headOnly ? 0 : response.body.size());
 
     m_state = State::Writing;
-    m_core->record(info, status, bytes.size());
+    m_core->record(info, status, total);
     m_socket->write(bytes);
+    // The body on its own: the socket's buffer takes the (shared) array as it is, so a pull page of a megabyte is
+    // not copied once more on the socket thread.
+    if (!m_headOnly && !response.body.isEmpty())
+        m_socket->write(response.body);
     const qint64 rate = std::max<qint64>(m_core->limits.minWriteBytesPerSecond, 1);
-    arm(Timer::Write, std::max<qint64>(m_core->limits.writeTimeoutFloor.count(), bytes.size() * 1000 / rate));
+    arm(Timer::Write, std::max<qint64>(m_core->limits.writeTimeoutFloor.count(), total * 1000 / rate));
 }
 
 bool HttpConnection::allWritten() const

@@ -42,7 +42,7 @@ struct RequestInfo
     qint64 bytesIn = 0;
 };
 
-/** The state HttpServer and its connections share. Lives and is used on the socket thread, except `pool`. */
+/** The state HttpServer and its connections share. Lives and is used on the socket thread, except the pools. */
 struct ServerCore
 {
     HttpServer *server = nullptr;
@@ -58,6 +58,7 @@ struct ServerCore
     std::optional<QSslConfiguration> tls;
     QTcpServer *listener = nullptr;
     QThreadPool pool;
+    QThreadPool writerPool; ///< Dispatch::Writer handlers
 
     quint64 nextConnectionId = 1;
     QHash<quint64, HttpConnection *> connections; ///< counted against the limits

@@ -47,6 +47,7 @@ HttpServer::HttpServer(const HttpLimits &limits, QObject *parent)
     d->rejectedTotal = d->metrics->counter(u"fieldnotes_http_rejected_total"_s,
         u"Requests and connections refused by a limit or a parse error."_s, {u"reason"_s});
     d->pool.setMaxThreadCount(std::max(4, QThread::idealThreadCount()));
+    d->writerPool.setMaxThreadCount(2);
     d->shutdownTimer.setSingleShot(true);
     connect(&d->shutdownTimer, &QTimer::timeout, this, [this] {
         const auto open = d->connections.values();
@@ -62,6 +63,7 @@ HttpServer::HttpServer(const HttpLimits &limits, QObject *parent)
 HttpServer::~HttpServer()
 {
     // Workers post their answers to this object: let them finish before it goes (queued answers die with it).
+    d->writerPool.waitForDone();
     d->pool.waitForDone();
     if (d->listener)
         d->listener->close();
@@ -173,6 +175,11 @@ Handler HttpServer::metricsHandler() const
 QThreadPool *HttpServer::workerPool() const
 {
     return &d->pool;
+}
+
+QThreadPool *HttpServer::writerPool() const
+{
+    return &d->writerPool;
 }
 
 const HttpLimits &HttpServer::limits() const

@@ -24,11 +24,11 @@ struct ServerCore;
  * A small, strict HTTP/1.1 server for the sync API (decision 0005): Content-Length bodies only, keep-alive,
  * one request at a time per connection, every limit of HttpLimits enforced at the socket, optional TLS.
  *
- * The server lives on the thread that created it (the socket thread). Handlers run on its worker pool unless
- * registered Inline; their answers come back to the socket thread. A client that leaves while its handler runs
- * costs nothing: the answer is dropped when it arrives. Every response carries Content-Length (but 204),
- * Cache-Control: no-store, X-Request-Id, and Content-Type when it has a body.
- * The destructor waits for running handlers.
+ * The server lives on the thread that created it (the socket thread). Handlers run on its worker pool (writers on
+ * their own pool) unless registered Inline; their answers come back to the socket thread. A client that leaves
+ * while its handler runs costs nothing: the answer is dropped when it arrives. Every response carries Content-Length
+ * (but 204), Cache-Control: no-store, X-Request-Id, and Content-Type when it has a body. The destructor waits for
+ * running handlers.
  */
 class HttpServer final : public QObject
 {
@@ -62,6 +62,9 @@ public:
     [[nodiscard]] Handler metricsHandler() const;
     /** The pool handlers run on (default: as many threads as cores, at least 4). */
     [[nodiscard]] QThreadPool *workerPool() const;
+    /** The pool Dispatch::Writer handlers run on (default: 2 threads), apart from the worker pool so that writers
+     *  queued on a database lock never keep readers waiting for a thread. */
+    [[nodiscard]] QThreadPool *writerPool() const;
     [[nodiscard]] const HttpLimits &limits() const;
 
     [[nodiscard]] int openConnections() const;

@@ -20,8 +20,12 @@ namespace fieldnotes::http {
  */
 using Handler = std::function<HttpResponse(const HttpRequest &)>;
 
-/** Where a handler runs: on the worker pool (the default) or directly on the socket thread (trivial handlers). */
-enum class Dispatch { Worker, Inline };
+/**
+ * Where a handler runs: on the worker pool (the default), on the writer pool (handlers that may wait for a database
+ * write lock, so that a queue of them can never hold every worker while reads wait), or directly on the socket
+ * thread (trivial handlers).
+ */
+enum class Dispatch { Worker, Writer, Inline };
 
 /** Maps (method, path) to handlers. Patterns are literal paths with at most one "{name}" segment. */
 class Router

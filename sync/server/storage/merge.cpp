@@ -63,6 +63,19 @@ bool isVisibleTo(Role role, Entity entity, const QJsonObject &fields)
     return true;
 }
 
+SalesView salesView(const StoredRecord &record)
+{
+    if (!isEntityReadable(Role::Sales, record.entity))
+        return SalesView::Never;
+    if (record.deleted) {
+        // A tombstone keeps its last values as conflicts for restoring; a deleted insight's content may never
+        // have been published, so sales gets none of it.
+        return record.entity == Entity::Insight ? SalesView::Removal : SalesView::Full;
+    }
+    // Left (or never entered) this user's visibility: a removal, without content.
+    return isVisibleTo(Role::Sales, record.entity, record.fields) ? SalesView::Full : SalesView::Removal;
+}
+
 MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, qint64 seq, const MergeOptions &options)
 {
     // The clock: a stamp far ahead would win every later edit for as long as it stays ahead.

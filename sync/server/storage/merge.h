@@ -58,4 +58,16 @@ bool isVisibleTo(Role role, Entity entity, const QJsonObject &fields);
 /** Whether `role` may ever see records of this entity (sales: never conversations or guides). */
 bool isEntityReadable(Role role, Entity entity);
 
+/**
+ * What a pull carries of a record for a sales user; every other role gets the whole change. Stored with each
+ * record (`records.sales_view`) so that a pull never parses stored JSON to filter (decision 0008): a change in
+ * these rules needs a migration that recomputes the column.
+ */
+enum class SalesView {
+    Never = 0, ///< conversations and guides: not sent at all
+    Removal = 1, ///< `{"deleted": true}` without fields, field hlcs or conflicts: an unpublished or deleted insight
+    Full = 2, ///< the change as every role sees it (a tombstone with its conflicts, for restoring)
+};
+SalesView salesView(const StoredRecord &record);
+
 } // namespace fieldnotes::server

@@ -45,6 +45,17 @@ struct PullResult
     bool hasMore = false;
 };
 
+/** A pull page as the wire carries it: each change already encoded (compact JSON of a change X). */
+struct EncodedPullResult
+{
+    QByteArrayList changes;
+    qint64 newSeq = 0; ///< the cursor to continue from (encode it with encodeCursor)
+    bool hasMore = false;
+
+    /// The pull answer `{"changes":[…],"cursor":…,"has_more":…}`, the same bytes protocol::encode(PullPage) writes.
+    [[nodiscard]] QByteArray body(const QString &cursor) const;
+};
+
 /**
  * The server's storage (ARCHITECTURE.md "The server"): teams, users, devices, and the records of every team with
  * the sync semantics of SYNC-API.md. One interface over Qt SQL with two backends: QSQLITE (a file, the default)
@@ -56,7 +67,7 @@ struct PullResult
 class ServerStorage final
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     struct Options
     {
@@ -117,7 +128,11 @@ public:
     /// mutation is a result; an Error means nothing of the batch was stored.
     [[nodiscard]] Result<QList<protocol::MutationResult>> push(
         const AuthContext &ctx, const QList<protocol::Mutation> &mutations, qint64 serverNowMs);
-    /// Changes of ctx's team with seq > cursorSeq, in seq order, at most `limit` (1..1000), as ctx's role may see.
+    /// Changes of ctx's team with seq > cursorSeq, in seq order, at most `limit` (1..1000), as ctx's role may see,
+    /// in wire form: each record row stores its change encoded when it is written (decision 0008), so a pull
+    /// parses and encodes no JSON but the removals it sends to sales.
+    [[nodiscard]] Result<EncodedPullResult> pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit);
+    /// pullEncoded, decoded with the protocol's strict decoder (tests and tools; the API sends pullEncoded's bytes).
     [[nodiscard]] Result<PullResult> pull(const AuthContext &ctx, qint64 cursorSeq, int limit);
 
     /// Opaque, tamper-evident: base64url(version, team id, seq, HMAC-SHA256 with the server secret).

@@ -19,6 +19,7 @@
 #include <csignal>
 #include <memory>
 #include <optional>
+#include <vector>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace fieldnotes::http;
@@ -157,6 +158,7 @@ private Q_SLOTS:
     void tlsUnreadableFiles();
     void metricsFormat();
     void requestLogHasNoSecrets();
+    void writersDoNotHoldTheWorkers();
     void shutdownWaitsForInFlight();
     void shutdownDeadline();
     void shutdownSignal();
@@ -197,6 +199,13 @@ std::unique_ptr<HttpServer> TestHttpServer::makeServer(const HttpLimits &limits)
         ++m_slowFinished;
         return HttpResponse::json(200, QJsonObject {{u"slept"_s, true}});
     });
+    server->route(
+        "POST", u"/write"_s,
+        [](const HttpRequest &request) {
+            QThread::msleep(request.query.queryItemValue(u"ms"_s).toULong());
+            return HttpResponse::json(200, QJsonObject {{u"written"_s, true}});
+        },
+        Dispatch::Writer);
     server->route("GET", u"/big"_s, [](const HttpRequest &) {
         return HttpResponse::text(200, QByteArray(32 * 1024 * 1024, 'b'), "application/octet-stream");
     });
@@ -672,6 +681,37 @@ void TestHttpServer::requestLogHasNoSecrets()
     QVERIFY(line.value(u"bytes_out"_s).toInteger() > 0);
     QVERIFY(line.contains(u"duration_ms"_s));
     QVERIFY(line.contains(u"time"_s));
+}
+
+// Writers (pushes waiting for a team's lock) queue on their own pool: however many there are, readers still get a
+// worker at once.
+void TestHttpServer::writersDoNotHoldTheWorkers()
+{
+    auto server = makeServer();
+    server->writerPool()->setMaxThreadCount(1);
+    const int workers = server->workerPool()->maxThreadCount();
+    std::vector<std::unique_ptr<Client>> writers;
+    for (int i = 0; i < workers + 2; ++i) {
+        writers.push_back(std::make_unique<Client>());
+        QVERIFY(writers.back()->connectTo(server->serverPort()));
+        writers.back()->send(post("/write?ms=1000", "{}"));
+    }
+    QTRY_COMPARE(server->writerPool()->activeThreadCount(), 1);
+    QElapsedTimer timer;
+    timer.start();
+    Client reader;
+    QVERIFY(reader.connectTo(server->serverPort()));
+    reader.send(get("/v1/admin/devices"));
+    const auto read = reader.next();
+    QVERIFY(read);
+    QCOMPARE(read->status, 200);
+    QVERIFY2(timer.elapsed() < 500, QByteArray::number(timer.elapsed()).constData());
+    QVERIFY(server->writerPool()->activeThreadCount() == 1); // the writers are still queued one by one
+    for (const auto &writer : writers) {
+        const auto written = writer->next(15000);
+        QVERIFY(written);
+        QCOMPARE(written->status, 200);
+    }
 }
 
 void TestHttpServer::shutdownWaitsForInFlight()

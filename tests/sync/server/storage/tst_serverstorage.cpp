@@ -1,9 +1,12 @@
 #include "storage/connectionpool.h"
+#include "storage/merge.h"
 #include "storage/serverstorage.h"
 
 #include <QAtomicInt>
 #include <QHash>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -79,6 +82,95 @@ QJsonObject sampleFields(Entity entity)
         return {{u"title"_s, u"Discovery"_s}};
     }
     return {};
+}
+
+// How pulls were built before decision 0008, from the record's columns and the conflicts table: the reference the
+// stored, spliced changes are compared with.
+struct ReferencePage
+{
+    QList<Change> changes;
+    qint64 newSeq = 0;
+    bool hasMore = false;
+};
+
+QJsonObject objectFromText(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).object();
+}
+
+std::optional<ReferencePage> referencePull(QSqlDatabase db, const AuthContext &ctx, qint64 cursorSeq, int limit)
+{
+    ReferencePage out;
+    out.newSeq = cursorSeq;
+    QString entityFilter;
+    if (ctx.role == Role::Sales) {
+        QStringList names;
+        for (const EntitySpec &spec : allEntities()) {
+            if (isEntityReadable(ctx.role, spec.entity))
+                names << u"'%1'"_s.arg(spec.name);
+        }
+        entityFilter = u" AND entity IN (%1)"_s.arg(names.join(u", "_s));
+    }
+    QSqlQuery q(db);
+    if (!q.prepare(u"SELECT record_id, entity, deleted, fields, field_hlcs, hlc, seq FROM records"
+                   " WHERE team_id = ? AND seq > ?%1 ORDER BY seq LIMIT ?"_s.arg(entityFilter)))
+        return std::nullopt;
+    q.addBindValue(ctx.teamId);
+    q.addBindValue(cursorSeq);
+    q.addBindValue(limit + 1);
+    if (!q.exec())
+        return std::nullopt;
+    QHash<QString, qsizetype> indexOf;
+    while (q.next()) {
+        if (out.changes.size() == limit) {
+            out.hasMore = true;
+            break;
+        }
+        Change c;
+        c.recordId = q.value(0).toString();
+        c.entity = *entityFromName(q.value(1).toString());
+        c.hlc = *Hlc::parse(q.value(5).toString());
+        const bool tombstone = q.value(2).toLongLong() != 0;
+        c.deleted = tombstone;
+        out.newSeq = q.value(6).toLongLong();
+        bool withConflicts = false;
+        if (!tombstone) {
+            const QJsonObject fields = objectFromText(q.value(3).toString());
+            if (isVisibleTo(ctx.role, c.entity, fields)) {
+                c.fields = fields;
+                const QJsonObject hlcs = objectFromText(q.value(4).toString());
+                for (auto it = hlcs.begin(); it != hlcs.end(); ++it)
+                    c.fieldHlcs.insert(it.key(), *Hlc::parse(it.value().toString()));
+                withConflicts = true;
+            } else {
+                c.deleted = true;
+            }
+        } else {
+            withConflicts = ctx.role != Role::Sales || c.entity != Entity::Insight;
+        }
+        if (withConflicts)
+            indexOf.insert(c.recordId, out.changes.size());
+        out.changes << c;
+    }
+    if (!q.prepare(u"SELECT c.record_id, c.field, c.value, c.hlc, c.device_id FROM conflicts c"
+                   " JOIN records r ON r.team_id = c.team_id AND r.record_id = c.record_id"
+                   " WHERE r.team_id = ? AND r.seq > ? AND r.seq <= ?"
+                   " ORDER BY c.record_id, c.seq, c.field, c.hlc"_s))
+        return std::nullopt;
+    q.addBindValue(ctx.teamId);
+    q.addBindValue(cursorSeq);
+    q.addBindValue(out.newSeq);
+    if (!q.exec())
+        return std::nullopt;
+    while (q.next()) {
+        const auto it = indexOf.constFind(q.value(0).toString());
+        if (it == indexOf.constEnd())
+            continue;
+        out.changes[*it].conflicts.append(
+            Conflict {q.value(1).toString(), QJsonDocument::fromJson(q.value(2).toString().toUtf8()).array().at(0),
+                *Hlc::parse(q.value(3).toString()), q.value(4).toString()});
+    }
+    return out;
 }
 
 const QStringList kTables {u"applied_mutations"_s, u"conflicts"_s, u"records"_s, u"team_seq"_s, u"devices"_s,
@@ -221,6 +313,7 @@ private slots:
             const QString url = freshUrl();
             QString teamId;
             QString userId;
+            const QString oldAccount = uuid(), oldInsight = uuid(), oldConversation = uuid();
             {
                 ServerStorage::Options options;
                 options.migrateTo = from;
@@ -237,6 +330,38 @@ private slots:
                     REQUIRE_OK(user, old->addUser(teamId, u"old@x.example"_s, Role::Admin, u"pw"_s));
                     userId = user.id;
                 }
+                if (from >= 2) {
+                    // Records written by version 2 (no encoded change yet): an account with a conflict, an
+                    // unpublished insight and a conversation, as that version stored them.
+                    auto db = old->connection();
+                    QSqlQuery q(*db);
+                    const QString h0 = at(0, u"devx"_s).toString(), h1 = at(1000, u"devy"_s).toString();
+                    const auto insert = [&](const QString &sql, const QVariantList &binds) {
+                        if (!q.prepare(sql))
+                            return false;
+                        for (const QVariant &v : binds)
+                            q.addBindValue(v);
+                        return q.exec();
+                    };
+                    const QString records = u"INSERT INTO records (team_id, record_id, entity, deleted, fields,"
+                                            " field_hlcs, field_seqs, hlc, seq) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)"_s;
+                    QVERIFY(insert(u"INSERT INTO team_seq (team_id, last_seq) VALUES (?, 3)"_s, {teamId}));
+                    QVERIFY(insert(records,
+                        {teamId, oldAccount, u"account"_s, u"{\"name\":\"Old\",\"segment\":\"smb\"}"_s,
+                            u"{\"name\":\"%1\",\"segment\":\"%1\"}"_s.arg(h1), u"{\"name\":1,\"segment\":1}"_s, h1,
+                            1}));
+                    QVERIFY(insert(u"INSERT INTO conflicts (team_id, record_id, field, value, hlc, device_id, seq)"
+                                   " VALUES (?, ?, 'name', '[\"Older\"]', ?, 'devx', 1)"_s,
+                        {teamId, oldAccount, h0}));
+                    QVERIFY(insert(records,
+                        {teamId, oldInsight, u"insight"_s,
+                            u"{\"kind\":\"need\",\"published\":false,\"text\":\"secret\"}"_s,
+                            u"{\"kind\":\"%1\",\"published\":\"%1\",\"text\":\"%1\"}"_s.arg(h1),
+                            u"{\"kind\":2,\"published\":2,\"text\":2}"_s, h1, 2}));
+                    QVERIFY(insert(records,
+                        {teamId, oldConversation, u"conversation"_s, u"{\"title\":\"Visit\"}"_s,
+                            u"{\"title\":\"%1\"}"_s.arg(h1), u"{\"title\":3}"_s, h1, 3}));
+                }
             }
             REQUIRE_OK(storage, ServerStorage::open(url));
             QCOMPARE(*storage->schemaVersion(), ServerStorage::kSchemaVersion);
@@ -249,7 +374,28 @@ private slots:
                     storage->push(ctx, {upsert(Entity::Account, record, at(0, u"d"_s), {{u"name"_s, u"A"_s}})}, kNow));
                 QCOMPARE(results.first().status, MutationStatus::Applied);
                 REQUIRE_OK(page, storage->pull(ctx, 0, 10));
-                QCOMPARE(page.changes.size(), 1);
+                QCOMPARE(page.changes.size(), from >= 2 ? 4 : 1);
+                if (from >= 2) {
+                    // The migration stored the old records' changes: content and conflicts for every role...
+                    const Change &account = page.changes.at(0);
+                    QCOMPARE(account.recordId, oldAccount);
+                    QCOMPARE(account.fields, (QJsonObject {{u"name"_s, u"Old"_s}, {u"segment"_s, u"smb"_s}}));
+                    QCOMPARE(account.fieldHlcs.value(u"name"_s), at(1000, u"devy"_s));
+                    QCOMPARE(account.conflicts.size(), 1);
+                    QCOMPARE(account.conflicts.first().value, QJsonValue(u"Older"_s));
+                    QCOMPARE(account.conflicts.first().deviceId, u"devx"_s);
+                    QCOMPARE(page.changes.at(1).fields.value(u"text"_s), QJsonValue(u"secret"_s));
+                    // ...and what sales may see: no conversation, the unpublished insight as a bare removal.
+                    const AuthContext salesCtx {userId, teamId, Role::Sales, uuid()};
+                    REQUIRE_OK(salesPage, storage->pull(salesCtx, 0, 10));
+                    QCOMPARE(salesPage.changes.size(), 3);
+                    QCOMPARE(salesPage.changes.at(0).conflicts.size(), 1);
+                    const Change &hidden = salesPage.changes.at(1);
+                    QCOMPARE(hidden.recordId, oldInsight);
+                    QVERIFY(hidden.deleted);
+                    QVERIFY(hidden.fields.isEmpty() && hidden.fieldHlcs.isEmpty() && hidden.conflicts.isEmpty());
+                    QCOMPARE(salesPage.changes.at(2).entity, Entity::Account);
+                }
             }
             // Opening again at the newest version changes nothing.
             storage.reset();
@@ -369,6 +515,95 @@ private slots:
         QCOMPARE(pullAll(admin).size(), 8);
         QVERIFY(!s->pull(admin, 0, 0).ok());
         QVERIFY(!s->pull(admin, 0, 1001).ok());
+    }
+
+    // Pull pages are spliced from the change each record row stores (decision 0008). For every role they must be
+    // the very bytes protocol::encode writes for the change rebuilt from the record's columns and conflicts table,
+    // the way pulls were built before, over a random history of creates, stale edits (conflicts), losing edits,
+    // cleared fields, publishing and unpublishing, and deletes of every entity.
+    void encodedPagesMatchTheStoredColumns()
+    {
+        QRandomGenerator rng(20241128);
+        QStringList ids;
+        QHash<QString, Entity> entityOf;
+        qint64 t = 0;
+        for (int round = 0; round < 40; ++round) {
+            QList<Mutation> batch;
+            for (int i = 0; i < 12; ++i) {
+                t += 10;
+                const QString device = rng.bounded(2) ? u"devA"_s : u"devB"_s;
+                const double r = rng.generateDouble();
+                if (ids.isEmpty() || r < 0.3) {
+                    const Entity entity = Entity(rng.bounded(7));
+                    const QString id = uuid();
+                    ids << id;
+                    entityOf.insert(id, entity);
+                    batch << upsert(entity, id, at(t, device), sampleFields(entity));
+                    continue;
+                }
+                const QString id = ids.at(qsizetype(rng.bounded(quint32(ids.size()))));
+                if (r > 0.93) {
+                    batch << remove(entityOf.value(id), id, at(t, device));
+                    continue;
+                }
+                QJsonObject fields;
+                switch (entityOf.value(id)) {
+                case Entity::Account:
+                    fields = rng.bounded(3) ? QJsonObject {{u"name"_s, u"Acme %1"_s.arg(t)}}
+                                            : QJsonObject {{u"segment"_s, QJsonValue::Null}};
+                    break;
+                case Entity::Contact:
+                    fields = {{u"title"_s, u"CTO \u00e9 \"%1\""_s.arg(t)}};
+                    break;
+                case Entity::Conversation:
+                    fields = {{u"notes"_s, u"line 1\nline 2 %1"_s.arg(t)}};
+                    break;
+                case Entity::Insight:
+                    fields = rng.bounded(2) ? QJsonObject {{u"published"_s, rng.bounded(2) == 0}}
+                                            : QJsonObject {{u"importance"_s, 1 + int(rng.bounded(5))}};
+                    break;
+                case Entity::Tag:
+                    fields = {{u"color"_s, u"#A0B0C0"_s}};
+                    break;
+                case Entity::Lead:
+                    fields = {{u"status"_s, u"done"_s}, {u"priority"_s, 2}};
+                    break;
+                case Entity::Guide:
+                    fields = {{u"questions"_s, QJsonArray {u"why?"_s, QString::number(t)}}};
+                    break;
+                }
+                QMap<QString, std::optional<Hlc>> base;
+                for (auto it = fields.begin(); it != fields.end(); ++it) // a stale base: a concurrent edit
+                    base.insert(it.key(), rng.bounded(2) ? std::optional<Hlc>(at(t / 2, u"devC"_s)) : std::nullopt);
+                // Now and then an edit from the past, which loses.
+                batch << upsert(entityOf.value(id), id, at(rng.bounded(5) ? t : t - 500, device), fields, base);
+            }
+            REQUIRE_OK(results, push(admin, batch));
+            QCOMPARE(results.size(), batch.size());
+        }
+        auto db = s->connection();
+        QVERIFY(db.ok());
+        int conflicts = 0, removals = 0;
+        for (const AuthContext &ctx : {admin, marketer, sales}) {
+            qint64 cursor = 0;
+            for (;;) {
+                REQUIRE_OK(page, s->pullEncoded(ctx, cursor, 7));
+                const auto expected = referencePull(*db, ctx, cursor, 7);
+                QVERIFY(expected);
+                const QString pageCursor = s->encodeCursor(ctx.teamId, page.newSeq);
+                QCOMPARE(page.body(pageCursor), encode(PullPage {expected->changes, pageCursor, expected->hasMore}));
+                QCOMPARE(page.newSeq, expected->newSeq);
+                QCOMPARE(page.hasMore, expected->hasMore);
+                for (const Change &c : expected->changes) {
+                    conflicts += int(c.conflicts.size());
+                    removals += c.deleted ? 1 : 0;
+                }
+                cursor = page.newSeq;
+                if (!page.hasMore)
+                    break;
+            }
+        }
+        QVERIFY2(conflicts > 10 && removals > 10, "the history should hold conflicts and removals");
     }
 
     void idempotentRetry()
