@@ -208,6 +208,83 @@ public:
     /// Turns user text into an FTS5 query that cannot have a syntax error: quoted prefix terms, ANDed.
     static QString ftsQuery(const QString &text);
 
+    // Queries for the app's view models (defined in storequeries.cpp). Each reads one page of rows with the
+    // columns a list shows (never a conversation's notes), so a list of 100k records loads a page at a time.
+    /** Which conversations conversationSummaries() returns; empty members do not filter. */
+    struct ConversationFilter
+    {
+        QString accountId;
+        QString tagId; ///< has an insight with this tag
+        QString kind; ///< has an insight of this kind
+        QString from; ///< occurred_at >= from (ISO 8601 UTC)
+        QString to; ///< occurred_at < to
+        std::optional<QStringList> ids; ///< only these (in this order, e.g. search ranking)
+        int limit = 50;
+        int offset = 0;
+    };
+    /** One row of the conversations list. */
+    struct ConversationSummary
+    {
+        QString id;
+        QString title;
+        QString accountId;
+        QString accountName;
+        QString occurredAt;
+        QString channel;
+        QString status;
+        int insightCount = 0;
+    };
+    /** Which insights insightSummaries() returns; empty members do not filter. */
+    struct InsightFilter
+    {
+        QString accountId;
+        QString conversationId;
+        QString tagId;
+        QString kind;
+        std::optional<bool> published;
+        int limit = 50;
+        int offset = 0;
+    };
+    /** One row of an insights list. */
+    struct InsightSummary
+    {
+        QString id;
+        QString conversationId;
+        QString accountId;
+        QString accountName;
+        QString kind;
+        QString text;
+        QString quote;
+        int importance = 0; ///< 0: not set
+        QStringList tagIds;
+        bool published = false;
+    };
+    /** One row of the accounts list, with what the account page counts. */
+    struct AccountSummary
+    {
+        QString id;
+        QString name;
+        QString domain;
+        QString segment;
+        int conversationCount = 0;
+        int insightCount = 0;
+        int openLeadCount = 0;
+    };
+    /** A conversation found by search: by its own text or by one of its insights. */
+    struct ConversationHit
+    {
+        QString conversationId;
+        SearchHit hit;
+    };
+    /// Newest first (occurred_at, then last change).
+    [[nodiscard]] Result<QList<ConversationSummary>> conversationSummaries(const ConversationFilter &filter);
+    /// Newest change first.
+    [[nodiscard]] Result<QList<InsightSummary>> insightSummaries(const InsightFilter &filter);
+    /// By name; `nameContains` matches anywhere in the name, case-insensitively.
+    [[nodiscard]] Result<QList<AccountSummary>> accountSummaries(const QString &nameContains, int limit, int offset);
+    /// search() restricted to conversations: an insight hit stands for its conversation. Best first, no repeats.
+    [[nodiscard]] Result<QList<ConversationHit>> searchConversations(const QString &text, int limit);
+
 private:
     Store(QString dir, Database db, HlcClock clock);
     static Result<std::unique_ptr<Store>> finishOpen(const QString &dir, Database db, HlcClock::WallClock clock,

@@ -1,0 +1,227 @@
+// The store's queries for the app's view models: one page of list rows per call, with only the columns a list
+// shows. Kept apart from store.cpp, which holds the write path.
+
+#include "store/store.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSet>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes {
+
+namespace {
+
+constexpr int kMaxPage = 1000;
+
+// Values bound in order; the SQL is built from fixed fragments only, never from the values.
+struct Query
+{
+    QString sql;
+    QVariantList values;
+    bool hasWhere = false; // the SELECT's own subqueries have WHEREs too: track ours
+
+    void where(const QString &condition, const QVariant &value = {})
+    {
+        sql += (std::exchange(hasWhere, true) ? u" AND "_s : u" WHERE "_s) + condition;
+        if (value.isValid())
+            values << value;
+    }
+};
+
+int pageSize(int limit)
+{
+    return limit <= 0 ? kMaxPage : std::min(limit, kMaxPage);
+}
+
+QString placeholders(qsizetype count)
+{
+    QStringList marks(count, u"?"_s);
+    return marks.join(u", "_s);
+}
+
+} // namespace
+
+Result<QList<Store::ConversationSummary>> Store::conversationSummaries(const ConversationFilter &filter)
+{
+    QList<ConversationSummary> rows;
+    if (filter.ids && filter.ids->isEmpty())
+        return rows;
+    Query q;
+    q.sql = u"SELECT c.id, c.title, c.account_id, a.name, c.occurred_at, c.channel, c.status, "
+            u"(SELECT count(*) FROM insights i WHERE i.conversation_id = c.id AND i.deleted = 0) "
+            u"FROM conversations c LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted = 0"_s;
+    q.where(u"c.deleted = 0"_s);
+    if (!filter.accountId.isEmpty())
+        q.where(u"c.account_id = ?"_s, filter.accountId.toLower());
+    if (!filter.from.isEmpty())
+        q.where(u"c.occurred_at >= ?"_s, filter.from);
+    if (!filter.to.isEmpty())
+        q.where(u"c.occurred_at < ?"_s, filter.to);
+    if (!filter.kind.isEmpty() || !filter.tagId.isEmpty()) {
+        QString exists = u"EXISTS (SELECT 1 FROM insights i WHERE i.conversation_id = c.id AND i.deleted = 0"_s;
+        if (!filter.kind.isEmpty()) {
+            exists += u" AND i.kind = ?"_s;
+            q.values << filter.kind;
+        }
+        if (!filter.tagId.isEmpty()) {
+            // Tags are a JSON array of UUIDs: a quoted id cannot match anything but that id.
+            exists += u" AND instr(i.tags, ?) > 0"_s;
+            q.values << QVariant(u"\""_s + filter.tagId.toLower() + u"\""_s);
+        }
+        q.where(exists + u")"_s);
+    }
+    if (filter.ids) {
+        q.where(u"c.id IN (%1)"_s.arg(placeholders(filter.ids->size())));
+        for (const QString &id : *filter.ids)
+            q.values << id.toLower();
+    } else {
+        q.sql += u" ORDER BY c.occurred_at DESC, c.hlc DESC LIMIT ? OFFSET ?"_s;
+        q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
+    }
+    const QByteArray sql = q.sql.toUtf8();
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    for (int i = 0; i < q.values.size(); ++i)
+        stmt->bindVariant(i + 1, q.values.at(i));
+    if (auto r = stmt->forEachRow([&] {
+        rows << ConversationSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4),
+                                    stmt->text(5), stmt->text(6), int(stmt->integer(7))};
+    }); !r)
+        return r.error();
+    if (filter.ids) {
+        // Keep the caller's order (the search ranking).
+        QHash<QString, qsizetype> position;
+        for (qsizetype i = 0; i < filter.ids->size(); ++i)
+            position.insert(filter.ids->at(i).toLower(), i);
+        std::sort(rows.begin(), rows.end(), [&](const ConversationSummary &a, const ConversationSummary &b) {
+            return position.value(a.id) < position.value(b.id);
+        });
+    }
+    return rows;
+}
+
+Result<QList<Store::InsightSummary>> Store::insightSummaries(const InsightFilter &filter)
+{
+    Query q;
+    q.sql = u"SELECT i.id, i.conversation_id, i.account_id, a.name, i.kind, i.text, i.quote, i.importance, i.tags, "
+            u"i.published FROM insights i LEFT JOIN accounts a ON a.id = i.account_id AND a.deleted = 0"_s;
+    q.where(u"i.deleted = 0"_s);
+    if (!filter.accountId.isEmpty())
+        q.where(u"i.account_id = ?"_s, filter.accountId.toLower());
+    if (!filter.conversationId.isEmpty())
+        q.where(u"i.conversation_id = ?"_s, filter.conversationId.toLower());
+    if (!filter.kind.isEmpty())
+        q.where(u"i.kind = ?"_s, filter.kind);
+    if (!filter.tagId.isEmpty())
+        q.where(u"instr(i.tags, ?) > 0"_s, QVariant(u"\""_s + filter.tagId.toLower() + u"\""_s));
+    if (filter.published)
+        q.where(*filter.published ? u"i.published = 1"_s : u"coalesce(i.published, 0) = 0"_s);
+    q.sql += u" ORDER BY i.hlc DESC, i.id LIMIT ? OFFSET ?"_s;
+    q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
+    const QByteArray sql = q.sql.toUtf8();
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    for (int i = 0; i < q.values.size(); ++i)
+        stmt->bindVariant(i + 1, q.values.at(i));
+    QList<InsightSummary> rows;
+    if (auto r = stmt->forEachRow([&] {
+        InsightSummary row;
+        row.id = stmt->text(0);
+        row.conversationId = stmt->text(1);
+        row.accountId = stmt->text(2);
+        row.accountName = stmt->text(3);
+        row.kind = stmt->text(4);
+        row.text = stmt->text(5);
+        row.quote = stmt->text(6);
+        row.importance = stmt->isNull(7) ? 0 : int(stmt->integer(7));
+        for (const QJsonValue &tag : QJsonDocument::fromJson(stmt->text(8).toUtf8()).array())
+            row.tagIds << tag.toString();
+        row.published = stmt->integer(9) != 0;
+        rows << row;
+    }); !r)
+        return r.error();
+    return rows;
+}
+
+Result<QList<Store::AccountSummary>> Store::accountSummaries(const QString &nameContains, int limit, int offset)
+{
+    Query q;
+    q.sql = u"SELECT a.id, a.name, a.domain, a.segment, "
+            u"(SELECT count(*) FROM conversations c WHERE c.account_id = a.id AND c.deleted = 0), "
+            u"(SELECT count(*) FROM insights i WHERE i.account_id = a.id AND i.deleted = 0), "
+            u"(SELECT count(*) FROM leads l WHERE l.account_id = a.id AND l.deleted = 0 "
+            u"AND coalesce(l.status, 'open') = 'open') FROM accounts a"_s;
+    q.where(u"a.deleted = 0"_s);
+    const QString needle = nameContains.trimmed();
+    if (!needle.isEmpty()) {
+        // instr() rather than LIKE: a % or _ the user typed is just a character.
+        q.where(u"instr(lower(a.name), ?) > 0"_s, needle.toLower());
+    }
+    q.sql += u" ORDER BY a.name COLLATE NOCASE, a.id LIMIT ? OFFSET ?"_s;
+    q.values << qint64(pageSize(limit)) << qint64(std::max(0, offset));
+    const QByteArray sql = q.sql.toUtf8();
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    for (int i = 0; i < q.values.size(); ++i)
+        stmt->bindVariant(i + 1, q.values.at(i));
+    QList<AccountSummary> rows;
+    if (auto r = stmt->forEachRow([&] {
+        rows << AccountSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), int(stmt->integer(4)),
+                               int(stmt->integer(5)), int(stmt->integer(6))};
+    }); !r)
+        return r.error();
+    return rows;
+}
+
+Result<QList<Store::ConversationHit>> Store::searchConversations(const QString &text, int limit)
+{
+    QList<ConversationHit> result;
+    if (limit <= 0)
+        return result;
+    // Accounts and insights share the index with conversations, so ask for more hits than we keep.
+    auto hits = search(text, std::min(limit * 4, kMaxPage));
+    if (!hits)
+        return hits.error();
+    QStringList insightIds;
+    for (const SearchHit &hit : std::as_const(*hits)) {
+        if (hit.entity == Entity::Insight)
+            insightIds << hit.id;
+    }
+    QHash<QString, QString> conversationOfInsight;
+    if (!insightIds.isEmpty()) {
+        const QByteArray sql = u"SELECT id, conversation_id FROM insights WHERE deleted = 0 AND "
+                               u"conversation_id IS NOT NULL AND id IN (%1)"_s.arg(placeholders(insightIds.size()))
+                                   .toUtf8();
+        auto stmt = m_db.prepare(sql.constData());
+        if (!stmt)
+            return stmt.error();
+        for (int i = 0; i < insightIds.size(); ++i)
+            stmt->bind(i + 1, insightIds.at(i));
+        if (auto r = stmt->forEachRow([&] {
+            conversationOfInsight.insert(stmt->text(0), stmt->text(1));
+        }); !r)
+            return r.error();
+    }
+    QSet<QString> seen;
+    for (const SearchHit &hit : std::as_const(*hits)) {
+        QString conversationId;
+        if (hit.entity == Entity::Conversation)
+            conversationId = hit.id;
+        else if (hit.entity == Entity::Insight)
+            conversationId = conversationOfInsight.value(hit.id);
+        if (conversationId.isEmpty() || seen.contains(conversationId))
+            continue;
+        seen.insert(conversationId);
+        result << ConversationHit{conversationId, hit};
+        if (result.size() >= limit)
+            break;
+    }
+    return result;
+}
+
+} // namespace fieldnotes

@@ -1,0 +1,206 @@
+#include "conversationlistmodel.h"
+
+#include "textformat.h"
+
+#include <QDate>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes::app {
+
+namespace {
+
+/// The UTC stamp of local midnight starting `date` ("yyyy-MM-dd"), or empty.
+QString startOfLocalDay(const QString &date, int addDays = 0)
+{
+    const QDate day = QDate::fromString(date, Qt::ISODate);
+    if (!day.isValid())
+        return QString();
+    return TextFormat::isoUtc(day.addDays(addDays).startOfDay());
+}
+
+} // namespace
+
+ConversationListModel::ConversationListModel(QObject *parent) : SessionListModel(parent) { }
+
+QHash<int, QByteArray> ConversationListModel::roleNames() const
+{
+    return {
+        {IdRole, "conversationId"},
+        {TitleRole, "title"},
+        {AccountIdRole, "accountId"},
+        {AccountNameRole, "accountName"},
+        {OccurredAtRole, "occurredAt"},
+        {DateTextRole, "dateText"},
+        {ChannelRole, "channel"},
+        {ChannelLabelRole, "channelLabel"},
+        {StatusRole, "status"},
+        {InsightCountRole, "insightCount"},
+        {SnippetHtmlRole, "snippetHtml"},
+    };
+}
+
+QVariant ConversationListModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Store::ConversationSummary &row = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case TitleRole:
+        return row.title;
+    case IdRole:
+        return row.id;
+    case AccountIdRole:
+        return row.accountId;
+    case AccountNameRole:
+        return row.accountName;
+    case OccurredAtRole:
+        return row.occurredAt;
+    case DateTextRole:
+        return TextFormat::dateText(row.occurredAt);
+    case ChannelRole:
+        return row.channel;
+    case ChannelLabelRole:
+        return TextFormat::channelLabel(row.channel);
+    case StatusRole:
+        return row.status;
+    case InsightCountRole:
+        return row.insightCount;
+    case SnippetHtmlRole:
+        return m_snippets.value(row.id);
+    default:
+        return {};
+    }
+}
+
+Result<qsizetype> ConversationListModel::readPage(qsizetype offset, int limit)
+{
+    m_staged.clear();
+    Store *s = store();
+    if (!s)
+        return qsizetype(0);
+    Store::ConversationFilter filter = m_filter;
+    filter.offset = int(offset);
+    filter.limit = limit;
+    if (!m_searchText.trimmed().isEmpty()) {
+        auto hits = s->searchConversations(m_searchText, kSearchLimit);
+        if (!hits)
+            return hits.error();
+        QStringList ids;
+        m_snippets.clear();
+        for (const Store::ConversationHit &hit : std::as_const(*hits)) {
+            ids << hit.conversationId;
+            m_snippets.insert(hit.conversationId, TextFormat::highlightedHtml(hit.hit.snippet, hit.hit.highlights));
+        }
+        filter.ids = ids;
+    }
+    auto rows = s->conversationSummaries(filter);
+    if (!rows)
+        return rows.error();
+    m_staged = std::move(*rows);
+    return m_staged.size();
+}
+
+void ConversationListModel::appendStaged()
+{
+    m_rows.append(std::move(m_staged));
+    m_staged.clear();
+}
+
+bool ConversationListModel::showsEntity(const QString &entity) const
+{
+    return entity == u"conversation"_s || entity == u"insight"_s || entity == u"account"_s;
+}
+
+void ConversationListModel::setSearchText(const QString &text)
+{
+    if (text == m_searchText)
+        return;
+    m_searchText = text;
+    filterChanged();
+    emit searchTextChanged();
+}
+
+void ConversationListModel::setAccountId(const QString &id)
+{
+    if (id == m_filter.accountId)
+        return;
+    m_filter.accountId = id;
+    filterChanged();
+    emit accountIdChanged();
+    emit filteredChanged();
+}
+
+void ConversationListModel::setTagId(const QString &id)
+{
+    if (id == m_filter.tagId)
+        return;
+    m_filter.tagId = id;
+    filterChanged();
+    emit tagIdChanged();
+    emit filteredChanged();
+}
+
+void ConversationListModel::setKind(const QString &kind)
+{
+    if (kind == m_filter.kind)
+        return;
+    m_filter.kind = kind;
+    filterChanged();
+    emit kindChanged();
+    emit filteredChanged();
+}
+
+void ConversationListModel::setFromDate(const QString &date)
+{
+    if (date == m_fromDate)
+        return;
+    m_fromDate = date;
+    applyDates();
+    emit fromDateChanged();
+    emit filteredChanged();
+}
+
+void ConversationListModel::setToDate(const QString &date)
+{
+    if (date == m_toDate)
+        return;
+    m_toDate = date;
+    applyDates();
+    emit toDateChanged();
+    emit filteredChanged();
+}
+
+void ConversationListModel::applyDates()
+{
+    m_filter.from = startOfLocalDay(m_fromDate);
+    m_filter.to = startOfLocalDay(m_toDate, 1); // the end day is included
+    filterChanged();
+}
+
+bool ConversationListModel::filtered() const
+{
+    return !m_filter.accountId.isEmpty() || !m_filter.tagId.isEmpty() || !m_filter.kind.isEmpty()
+           || !m_fromDate.isEmpty() || !m_toDate.isEmpty();
+}
+
+void ConversationListModel::clearFilters()
+{
+    setAccountId(QString());
+    setTagId(QString());
+    setKind(QString());
+    setFromDate(QString());
+    setToDate(QString());
+}
+
+int ConversationListModel::indexOf(const QString &conversationId) const
+{
+    for (qsizetype i = 0; i < m_rows.size(); ++i) {
+        if (m_rows.at(i).id == conversationId)
+            return int(i);
+    }
+    return -1;
+}
+
+} // namespace fieldnotes::app

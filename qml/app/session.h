@@ -1,0 +1,134 @@
+#pragma once
+
+#include "base/result.h"
+#include "base/securebuffer.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QTimer>
+#include <QVariantMap>
+#include <QtQml/qqmlregistration.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace fieldnotes {
+class KeyStore;
+class Store;
+enum class Entity;
+} // namespace fieldnotes
+
+namespace fieldnotes::app {
+
+/**
+ * The encrypted store of this run of the app: creates it, unlocks it (passphrase in a worker thread, or the key
+ * remembered in the OS keystore), locks it when idle or suspended, and tells the view models when it opens, closes
+ * or changes. The Store itself lives on this (the GUI) thread only.
+ */
+class Session : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("main() makes the one Session.")
+    Q_DISABLE_COPY_MOVE(Session)
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY errorMessageChanged)
+    Q_PROPERTY(int retrySeconds READ retrySeconds NOTIFY retrySecondsChanged)
+    Q_PROPERTY(bool remembered READ remembered NOTIFY rememberedChanged)
+    Q_PROPERTY(QString storeDirectory READ storeDirectory CONSTANT)
+    Q_PROPERTY(int idleTimeoutSeconds READ idleTimeoutSeconds WRITE setIdleTimeoutSeconds NOTIFY
+                   idleTimeoutSecondsChanged)
+
+public:
+    enum class State { NoStore, Locked, Unlocked };
+    Q_ENUM(State)
+
+    /// `keyStore` (the OS keystore; may be null) must outlive the session.
+    Session(QString storeDirectory, KeyStore *keyStore, QObject *parent = nullptr);
+    ~Session() override;
+
+    [[nodiscard]] Store *store() const { return m_store.get(); }
+    [[nodiscard]] State state() const { return m_state; }
+    [[nodiscard]] bool busy() const { return m_busy; }
+    [[nodiscard]] QString errorMessage() const { return m_error; }
+    [[nodiscard]] int retrySeconds() const { return m_retrySeconds; }
+    [[nodiscard]] bool remembered() const;
+    [[nodiscard]] QString storeDirectory() const { return m_dir; }
+    [[nodiscard]] int idleTimeoutSeconds() const { return m_idleTimeoutSeconds; }
+    void setIdleTimeoutSeconds(int seconds);
+
+    /// Creates the store (Argon2id in a worker thread), optionally keeps its key in the OS keystore, opens it.
+    Q_INVOKABLE void createStore(const QString &passphrase, const QString &repeated, bool remember);
+    /// Unlocks with the passphrase (in a worker thread); a wrong one sets errorMessage and retrySeconds.
+    Q_INVOKABLE void unlock(const QString &passphrase);
+    /// Unlocks with the key remembered in the OS keystore, if there is one.
+    Q_INVOKABLE void unlockWithKeystore();
+    /// Saves what is pending (aboutToLock), closes the store and forgets the key.
+    Q_INVOKABLE void lock();
+    /// Re-seals the data key under a new passphrase (in a worker thread); passphraseChanged() on success.
+    Q_INVOKABLE void changePassphrase(const QString &current, const QString &next, const QString &repeated);
+    /// {score: 0–4, hint: text} for the hint under a new passphrase.
+    Q_INVOKABLE QVariantMap passphraseStrength(const QString &passphrase) const;
+    /// Any user input: restarts the idle timer.
+    Q_INVOKABLE void noteActivity();
+
+    /// The app's state from QGuiApplication: suspended or hidden locks at once.
+    void handleApplicationState(Qt::ApplicationState state);
+    /// Writers call this after a change, so the lists that show `entity` reload.
+    void notifyRecordsChanged(Entity entity);
+    /// Opens an already unlocked store (the self-test and tests). The session owns it from here.
+    void adoptStore(std::unique_ptr<Store> store);
+
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+signals:
+    void stateChanged();
+    void busyChanged();
+    void errorMessageChanged();
+    void retrySecondsChanged();
+    void rememberedChanged();
+    void idleTimeoutSecondsChanged();
+    /// The store is still open: save anything pending now.
+    void aboutToLock();
+    void storeOpened();
+    void storeClosed();
+    /// Records of `entity` (its API name) were written.
+    void recordsChanged(const QString &entity);
+    void passphraseChanged();
+
+private:
+    enum class Task { None, Create, Unlock, ChangePassphrase };
+    using Outcome = std::optional<Result<SecureBuffer>>;
+
+    void startTask(Task task, std::function<Result<SecureBuffer>()> work);
+    void finishTask();
+    void openWithKey(const SecureBuffer &key);
+    void ensureDefaultGuide();
+    void rememberKey(const SecureBuffer &key);
+    void showFailure(const Error &error);
+    void updateRetryDelay();
+    void setState(State state);
+    void setBusy(bool busy);
+    void setError(const QString &message);
+
+    QString m_dir;
+    KeyStore *m_keyStore = nullptr;
+    std::unique_ptr<Store> m_store;
+    State m_state = State::NoStore;
+    bool m_busy = false;
+    QString m_error;
+    int m_retrySeconds = 0;
+    int m_idleTimeoutSeconds = 300;
+    quint64 m_generation = 0; ///< bumped by lock(): a task started before it must not open the store
+    quint64 m_taskGeneration = 0;
+    Task m_task = Task::None;
+    bool m_rememberAfterCreate = false;
+    std::shared_ptr<Outcome> m_outcome;
+    QFutureWatcher<void> m_watcher;
+    QTimer m_idleTimer;
+    QTimer m_retryTimer;
+};
+
+} // namespace fieldnotes::app

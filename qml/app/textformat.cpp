@@ -1,0 +1,91 @@
+#include "textformat.h"
+
+#include <QCoreApplication>
+#include <QLocale>
+#include <QTimeZone>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes::app::TextFormat {
+
+QString highlightedHtml(const QString &snippet, const QList<std::pair<int, int>> &highlights)
+{
+    QString html;
+    int pos = 0;
+    for (const auto &[start, length] : highlights) {
+        if (start < pos || start + length > snippet.size() || length <= 0)
+            continue;
+        html += snippet.mid(pos, start - pos).toHtmlEscaped();
+        html += u"<b>"_s + snippet.mid(start, length).toHtmlEscaped() + u"</b>"_s;
+        pos = start + length;
+    }
+    html += snippet.mid(pos).toHtmlEscaped();
+    return html;
+}
+
+QString dateText(const QString &isoUtc, const QDateTime &now)
+{
+    QDateTime time = QDateTime::fromString(isoUtc, Qt::ISODate);
+    if (!time.isValid())
+        return QString();
+    time = time.toLocalTime();
+    const QLocale locale;
+    const QString clock = locale.toString(time.time(), QLocale::ShortFormat);
+    const qint64 days = time.date().daysTo(now.toLocalTime().date());
+    if (days == 0)
+        return QCoreApplication::translate("TextFormat", "Today %1").arg(clock);
+    if (days == 1)
+        return QCoreApplication::translate("TextFormat", "Yesterday %1").arg(clock);
+    return locale.toString(time, QLocale::ShortFormat);
+}
+
+QStringList insightKinds()
+{
+    return {u"need"_s, u"pain"_s, u"delight"_s, u"value"_s, u"competitor"_s, u"trend"_s, u"request"_s};
+}
+
+QStringList channels()
+{
+    return {u"in_person"_s, u"phone"_s, u"video"_s, u"event"_s, u"other"_s};
+}
+
+QString kindLabel(const QString &kind)
+{
+    static const char *const labels[][2] = {
+        {"need", QT_TRANSLATE_NOOP("TextFormat", "Need")},
+        {"pain", QT_TRANSLATE_NOOP("TextFormat", "Pain")},
+        {"delight", QT_TRANSLATE_NOOP("TextFormat", "Delight")},
+        {"value", QT_TRANSLATE_NOOP("TextFormat", "Value")},
+        {"competitor", QT_TRANSLATE_NOOP("TextFormat", "Competitor")},
+        {"trend", QT_TRANSLATE_NOOP("TextFormat", "Trend")},
+        {"request", QT_TRANSLATE_NOOP("TextFormat", "Request")},
+    };
+    for (const auto &label : labels) {
+        if (kind == QLatin1StringView(label[0]))
+            return QCoreApplication::translate("TextFormat", label[1]);
+    }
+    return kind;
+}
+
+QString channelLabel(const QString &channel)
+{
+    static const char *const labels[][2] = {
+        {"in_person", QT_TRANSLATE_NOOP("TextFormat", "In person")},
+        {"phone", QT_TRANSLATE_NOOP("TextFormat", "Phone")},
+        {"video", QT_TRANSLATE_NOOP("TextFormat", "Video")},
+        {"event", QT_TRANSLATE_NOOP("TextFormat", "Event")},
+        {"other", QT_TRANSLATE_NOOP("TextFormat", "Other")},
+    };
+    for (const auto &label : labels) {
+        if (channel == QLatin1StringView(label[0]))
+            return QCoreApplication::translate("TextFormat", label[1]);
+    }
+    return channel;
+}
+
+QString isoUtc(const QDateTime &time)
+{
+    return time.toUTC().toString(u"yyyy-MM-ddTHH:mm:ss'Z'"_s);
+}
+
+} // namespace fieldnotes::app::TextFormat

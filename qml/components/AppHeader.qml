@@ -1,0 +1,54 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Fieldnotes
+
+// The toolbar on every page: back, title, the page's actions, and the slot for the sync status indicator.
+ToolBar {
+    id: root
+
+    property string title
+    property bool showBack: false
+    default property alias actions: actionRow.data
+
+    signal backClicked
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.leftMargin: Theme.spacing
+        anchors.rightMargin: Theme.spacing
+        spacing: 0
+
+        ToolButton {
+            objectName: "backButton"
+            visible: root.showBack
+            text: "\u2190"
+            font.pixelSize: 22
+            implicitWidth: Theme.hitTarget
+            implicitHeight: Theme.hitTarget
+            Accessible.name: qsTr("Back")
+            onClicked: root.backClicked()
+        }
+        Label {
+            Layout.fillWidth: true
+            Layout.leftMargin: root.showBack ? 0 : Theme.spacing
+            text: root.title
+            elide: Label.ElideRight
+            font.pixelSize: 20
+            font.weight: Font.Medium
+            Accessible.role: Accessible.Heading
+        }
+        RowLayout {
+            id: actionRow
+            spacing: 0
+        }
+        // The sync engine's status indicator (issue 5, item 6) goes here: Main.qml's syncIndicator component,
+        // shown on every page that has this header.
+        Loader {
+            objectName: "syncIndicatorSlot"
+            Layout.preferredWidth: item ? item.implicitWidth : 0
+            sourceComponent: root.ApplicationWindow.window ? (root.ApplicationWindow.window.syncIndicator ?? null) : null
+        }
+    }
+}
