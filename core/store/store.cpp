@@ -93,6 +93,86 @@ std::array<QString, 3> searchColumns(const Record &record)
     }
 }
 
+// load() and writeRecord() run for every record of a pull: their SQL depends on the entity only, so it is built
+// once per entity rather than for every call (the statement cache is keyed by the SQL text).
+struct EntitySql
+{
+    QByteArray select;
+    QByteArray insert;
+    QByteArray update;
+};
+
+const EntitySql &entitySql(Entity entity)
+{
+    static const QList<EntitySql> all = [] {
+        QList<EntitySql> sql;
+        for (const EntitySpec &spec : allEntities()) {
+            QStringList columns {u"id"_s, u"deleted"_s, u"hlc"_s, u"field_hlcs"_s};
+            for (const FieldSpec &field : spec.fields)
+                columns << field.name;
+            QStringList marks;
+            QStringList sets;
+            for (qsizetype i = 0; i < columns.size(); ++i) {
+                marks << u"?"_s;
+                if (i > 0)
+                    sets << columns.at(i) + u" = ?"_s;
+            }
+            const qsizetype index = qsizetype(spec.entity);
+            if (sql.size() <= index)
+                sql.resize(index + 1);
+            sql[index] = EntitySql {
+                u"SELECT %1 FROM %2 WHERE id = ?"_s.arg(columns.join(u", "_s), spec.table).toUtf8(),
+                u"INSERT INTO %1 (%2) VALUES (%3)"_s.arg(spec.table, columns.join(u", "_s), marks.join(u", "_s))
+                    .toUtf8(),
+                u"UPDATE %1 SET %2 WHERE id = ?"_s.arg(spec.table, sets.join(u", "_s)).toUtf8(),
+            };
+        }
+        return sql;
+    }();
+    return all.at(qsizetype(entity));
+}
+
+// Field names and hlc strings never need escaping in JSON: for them, the text is written directly instead of
+// through a QJsonObject (one per record written). Anything else takes the QJsonDocument route.
+bool isPlainJsonText(QStringView text)
+{
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u > 0x7e || u == u'"' || u == u'\\')
+            return false;
+    }
+    return true;
+}
+
+// The same text as compactJson() of a QJsonObject with these members (both sort keys by UTF-16 code units).
+QByteArray fieldHlcsJson(const QMap<QString, QString> &fieldHlcs)
+{
+    QByteArray json;
+    json.reserve(2 + fieldHlcs.size() * 80);
+    const auto append = [&json](QStringView text) {
+        for (QChar c : text)
+            json += char(c.unicode()); // printable ASCII: each entry is checked before it is appended
+    };
+    json += '{';
+    for (auto it = fieldHlcs.begin(); it != fieldHlcs.end(); ++it) {
+        if (!isPlainJsonText(it.key()) || !isPlainJsonText(it.value())) {
+            QJsonObject hlcs;
+            for (auto all = fieldHlcs.begin(); all != fieldHlcs.end(); ++all)
+                hlcs.insert(all.key(), all.value());
+            return compactJson(hlcs);
+        }
+        if (json.size() > 1)
+            json += ',';
+        json += '"';
+        append(it.key());
+        json += "\":\"";
+        append(it.value());
+        json += '"';
+    }
+    json += '}';
+    return json;
+}
+
 } // namespace
 
 Store::Store(QString dir, Database db, HlcClock clock) : m_dir(std::move(dir)), m_db(std::move(db)), m_clock(std::move(clock))
@@ -205,12 +285,7 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
 Result<std::optional<Record>> Store::load(Entity entity, const QString &id)
 {
     const EntitySpec &spec = entitySpec(entity);
-    QStringList columns;
-    for (const FieldSpec &field : spec.fields)
-        columns << field.name;
-    const QByteArray sql = u"SELECT id, deleted, hlc, field_hlcs, %1 FROM %2 WHERE id = ?"_s.arg(columns.join(u", "_s), spec.table)
-                               .toUtf8();
-    auto stmt = m_db.cached(sql);
+    auto stmt = m_db.cached(entitySql(entity).select);
     if (!stmt)
         return stmt.error();
     stmt->bind(1, id);
@@ -238,33 +313,16 @@ Result<std::optional<Record>> Store::load(Entity entity, const QString &id)
 Result<void> Store::writeRecord(const Record &record, bool insert)
 {
     const EntitySpec &spec = entitySpec(record.entity);
-    QStringList columns{u"id"_s, u"deleted"_s, u"hlc"_s, u"field_hlcs"_s};
-    for (const FieldSpec &field : spec.fields)
-        columns << field.name;
-    QByteArray sql;
-    if (insert) {
-        QStringList marks;
-        for (int i = 0; i < columns.size(); ++i)
-            marks << u"?"_s;
-        sql = u"INSERT INTO %1 (%2) VALUES (%3)"_s.arg(spec.table, columns.join(u", "_s), marks.join(u", "_s)).toUtf8();
-    } else {
-        QStringList sets;
-        for (int i = 1; i < columns.size(); ++i)
-            sets << columns.at(i) + u" = ?"_s;
-        sql = u"UPDATE %1 SET %2 WHERE id = ?"_s.arg(spec.table, sets.join(u", "_s)).toUtf8();
-    }
-    auto stmt = m_db.cached(sql);
+    const EntitySql &sql = entitySql(record.entity);
+    auto stmt = m_db.cached(insert ? sql.insert : sql.update);
     if (!stmt)
         return stmt.error();
-    QJsonObject hlcs;
-    for (auto it = record.fieldHlcs.begin(); it != record.fieldHlcs.end(); ++it)
-        hlcs.insert(it.key(), it.value());
     int index = 1;
     if (insert)
         stmt->bind(index++, record.id);
     stmt->bind(index++, qint64(record.deleted ? 1 : 0));
     stmt->bind(index++, record.hlc);
-    stmt->bind(index++, compactJson(hlcs));
+    stmt->bind(index++, fieldHlcsJson(record.fieldHlcs));
     for (const FieldSpec &field : spec.fields)
         stmt->bindVariant(index++, toColumn(field, record.fields.value(field.name)));
     if (!insert)
@@ -274,20 +332,38 @@ Result<void> Store::writeRecord(const Record &record, bool insert)
 
 Result<void> Store::indexForSearch(const Record &record)
 {
+    // A new document needs no delete of old text: a search row is only ever written and deleted together with its
+    // search_docs row, so a new docid has none, and the FTS delete of a missing row is one of the dearest steps of
+    // indexing a new record (a pull writes mostly new records).
+    const QString entity = entityName(record.entity);
     auto doc = m_db.cached(QByteArrayLiteral("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
-                            "ON CONFLICT (record_id) DO UPDATE SET entity = excluded.entity RETURNING docid"));
+                                             "ON CONFLICT (record_id) DO NOTHING RETURNING docid"));
     if (!doc)
         return doc.error();
-    doc->bind(1, entityName(record.entity)).bind(2, record.id);
-    auto row = doc->step();
-    if (!row)
-        return row.error();
-    const qint64 docid = doc->integer(0);
-    if (auto r = doc->run(); !r)
-        return r.error();
-
-    if (auto r = deleteSearchRow(docid); !r)
-        return r.error();
+    doc->bind(1, entity).bind(2, record.id);
+    auto inserted = doc->step();
+    if (!inserted)
+        return inserted.error();
+    qint64 docid = 0;
+    if (*inserted) {
+        docid = doc->integer(0);
+        if (auto r = doc->run(); !r)
+            return r.error();
+    } else {
+        auto existing = m_db.cached(
+            QByteArrayLiteral("UPDATE search_docs SET entity = ? WHERE record_id = ? RETURNING docid"));
+        if (!existing)
+            return existing.error();
+        existing->bind(1, entity).bind(2, record.id);
+        auto row = existing->step();
+        if (!row)
+            return row.error();
+        docid = existing->integer(0);
+        if (auto r = existing->run(); !r)
+            return r.error();
+        if (auto r = deleteSearchRow(docid); !r)
+            return r.error();
+    }
 
     const auto columns = searchColumns(record);
     auto insert = m_db.cached(QByteArrayLiteral("INSERT INTO search (rowid, title, body, extra) VALUES (?, ?, ?, ?)"));

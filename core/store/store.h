@@ -300,7 +300,9 @@ private:
     Result<void> deleteSearchRow(qint64 docid);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
     Result<void> saveClock();
-    Result<void> applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty);
+    /// `serverConflicts`: whether any server conflict may exist (false: none to replace); set when some are added.
+    Result<void> applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty,
+                             bool &serverConflicts);
     Result<void> revertRejected(const OutboxEntry &entry);
     Result<std::optional<OutboxEntry>> outboxEntry(const QString &mutationId);
     Result<void> addConflict(const ConflictEntry &conflict, qint64 nowMs);

@@ -135,6 +135,11 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
     if (!pendingRows)
         return pendingRows.error();
     const bool outboxEmpty = pendingRows->toInt() == 0;
+    // Most devices have no server conflicts at all: then no change needs its old ones deleted.
+    auto conflictRows = m_db.scalar("SELECT EXISTS (SELECT 1 FROM conflicts WHERE origin = 'server')");
+    if (!conflictRows)
+        return conflictRows.error();
+    bool serverConflicts = conflictRows->toInt() != 0;
 
     // First what this device has of each record, to count what the page would take away before writing anything.
     std::vector<std::optional<Record>> locals;
@@ -158,7 +163,7 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
     Hlc newest = m_clock.last();
     for (qsizetype i = 0; i < changes.size(); ++i) {
         const RemoteChange &change = changes.at(i);
-        if (auto r = applyChange(change, locals.at(size_t(i)), outboxEmpty); !r)
+        if (auto r = applyChange(change, locals.at(size_t(i)), outboxEmpty, serverConflicts); !r)
             return r.error();
         if (auto hlc = Hlc::parse(change.hlc); hlc && *hlc > newest)
             newest = *hlc;
@@ -184,7 +189,8 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
     return report;
 }
 
-Result<void> Store::applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty)
+Result<void> Store::applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty,
+                                bool &serverConflicts)
 {
     if (local && local->entity != change.entity)
         return makeError(ErrorCode::Corrupt, u"The server sent a record whose kind differs from this device's copy."_s);
@@ -221,9 +227,16 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
     } else if (pending.deleted && local) {
         write = false; // this device's delete is on its way and will win
     } else {
-        for (auto it = change.fields.begin(); it != change.fields.end(); ++it) {
-            if (!it.value().isNull())
-                record.fields.insert(it.key(), it.value());
+        // Null means cleared: not stored. Without nulls (the usual case) the object is shared, not rebuilt.
+        const bool hasNull = std::any_of(change.fields.begin(), change.fields.end(),
+                                         [](const auto &value) { return value.isNull(); });
+        if (!hasNull) {
+            record.fields = change.fields;
+        } else {
+            for (auto it = change.fields.begin(); it != change.fields.end(); ++it) {
+                if (!it.value().isNull())
+                    record.fields.insert(it.key(), it.value());
+            }
         }
         record.fieldHlcs = change.fieldHlcs;
         // A pending local edit newer than the server's value survives, to be pushed later.
@@ -252,7 +265,7 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
     }
 
     // The server's conflicts of this record replace the ones it sent before.
-    if (local || !change.conflicts.isEmpty()) {
+    if (serverConflicts && (local || !change.conflicts.isEmpty())) {
         auto clear = m_db.cached(QByteArrayLiteral("DELETE FROM conflicts WHERE record_id = ? AND origin = 'server'"));
         if (!clear)
             return clear.error();
@@ -272,6 +285,7 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
         entry.origin = ConflictEntry::Origin::Server;
         if (auto r = addConflict(entry, nowMs); !r)
             return r.error();
+        serverConflicts = true;
     }
     return {};
 }

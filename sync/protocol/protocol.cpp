@@ -44,6 +44,13 @@ QString item(const QString &path, qsizetype index)
 
 Result<void> onlyKeys(const QJsonObject &object, const QString &path, std::initializer_list<QStringView> allowed)
 {
+    // Counting the allowed keys present (lookups, no QString per key) settles the usual case; the walk below finds
+    // the first unknown key for the message.
+    qsizetype present = 0;
+    for (QStringView a : allowed)
+        present += object.contains(a) ? 1 : 0;
+    if (present == object.size())
+        return {};
     for (auto it = object.begin(); it != object.end(); ++it) {
         bool known = false;
         for (QStringView a : allowed)
@@ -61,17 +68,18 @@ Result<QJsonObject> asObject(const QJsonValue &value, const QString &path)
     return value.toObject();
 }
 
+// Paths are built only for an error message: a pull page decodes tens of thousands of values.
 Result<QString> requiredString(const QJsonObject &object, const QString &key, const QString &path, int maxLength)
 {
-    const QString p = child(path, key);
-    if (!object.contains(key))
-        return bad(p, u"is required"_s);
     const QJsonValue v = object.value(key);
+    if (v.isUndefined())
+        return bad(child(path, key), u"is required"_s);
     if (!v.isString())
-        return bad(p, u"must be a string"_s);
-    if (v.toString().size() > maxLength)
-        return bad(p, u"must be at most %1 characters"_s.arg(maxLength));
-    return v.toString();
+        return bad(child(path, key), u"must be a string"_s);
+    QString text = v.toString();
+    if (text.size() > maxLength)
+        return bad(child(path, key), u"must be at most %1 characters"_s.arg(maxLength));
+    return text;
 }
 
 Result<QString> requiredUuid(const QJsonObject &object, const QString &key, const QString &path)
@@ -84,33 +92,44 @@ Result<QString> requiredUuid(const QJsonObject &object, const QString &key, cons
     return text->toLower();
 }
 
+// std::nullopt when `value` is not an hlc in its one canonical form. Hlc::parse takes exactly 13 and 4 ASCII digits
+// and a device id, so what it accepts is canonical: toString() gives the same text back (not re-checked here).
+std::optional<Hlc> hlcFrom(const QJsonValue &value)
+{
+    if (!value.isString())
+        return std::nullopt;
+    const QString text = value.toString();
+    return text.size() <= 96 ? Hlc::parse(text) : std::nullopt;
+}
+
 Result<Hlc> parseHlc(const QJsonValue &value, const QString &path)
 {
     if (!value.isString())
         return bad(path, u"must be an hlc string"_s);
-    const QString text = value.toString();
-    auto hlc = text.size() <= 96 ? Hlc::parse(text) : std::nullopt;
-    if (!hlc || hlc->toString() != text)
+    auto hlc = hlcFrom(value);
+    if (!hlc)
         return bad(path, u"must be an hlc like 1732780800000-0000-<device id>"_s);
     return *hlc;
 }
 
 Result<Hlc> requiredHlc(const QJsonObject &object, const QString &key, const QString &path)
 {
-    const QString p = child(path, key);
-    if (!object.contains(key))
-        return bad(p, u"is required"_s);
-    return parseHlc(object.value(key), p);
+    const QJsonValue v = object.value(key);
+    if (v.isUndefined())
+        return bad(child(path, key), u"is required"_s);
+    if (auto hlc = hlcFrom(v))
+        return *hlc;
+    return parseHlc(v, child(path, key));
 }
 
 Result<bool> requiredBool(const QJsonObject &object, const QString &key, const QString &path)
 {
-    const QString p = child(path, key);
-    if (!object.contains(key))
-        return bad(p, u"is required"_s);
-    if (!object.value(key).isBool())
-        return bad(p, u"must be true or false"_s);
-    return object.value(key).toBool();
+    const QJsonValue v = object.value(key);
+    if (v.isUndefined())
+        return bad(child(path, key), u"is required"_s);
+    if (!v.isBool())
+        return bad(child(path, key), u"must be true or false"_s);
+    return v.toBool();
 }
 
 Result<Entity> requiredEntity(const QJsonObject &object, const QString &path)
@@ -154,8 +173,46 @@ QJsonValue normalised(Entity entity, const QString &field, const QJsonValue &val
     return value;
 }
 
+// Whether normalised() would change the value: ids that are not all lowercase.
+bool needsNormalising(const FieldSpec &spec, const QJsonValue &value)
+{
+    const auto isLower = [](const QString &text) { return text == text.toLower(); };
+    if (spec.type == FieldType::Uuid)
+        return value.isString() && !isLower(value.toString());
+    if (spec.type == FieldType::UuidList && value.isArray()) {
+        const QJsonArray items = value.toArray();
+        for (const QJsonValue &v : items) {
+            if (!isLower(v.toString()))
+                return true;
+        }
+    }
+    return false;
+}
+
+// decodeFields without a new object: every member is known and valid and already normalised, so the input is the
+// result. Looks the entity's fields up by name (no QString per key, no QJsonObject per value); false sends the
+// caller down the full path, which names the first problem or builds the normalised copy.
+bool fieldsValidAsTheyAre(Entity entity, const QJsonObject &object)
+{
+    qsizetype known = 0;
+    for (const FieldSpec &spec : entitySpec(entity).fields) {
+        const QJsonValue value = object.value(spec.name);
+        if (value.isUndefined())
+            continue;
+        ++known;
+        if (!Validator::validateValue(entity, spec, value) || needsNormalising(spec, value))
+            return false;
+    }
+    return known == object.size(); // else a member the entity does not have
+}
+
 Result<QJsonObject> decodeFields(Entity entity, const QJsonValue &value, const QString &path)
 {
+    if (value.isObject()) {
+        QJsonObject object = value.toObject();
+        if (fieldsValidAsTheyAre(entity, object))
+            return object;
+    }
     auto object = asObject(value, path);
     if (!object)
         return object.error();
@@ -493,31 +550,37 @@ Result<Change> decodeChange(const QJsonValue &json, const QString &path)
         return hlc.error();
     c.hlc = *hlc;
 
-    const QString fieldsPath = path + u".fields"_s;
+    const auto fieldsPath = [&] { return path + u".fields"_s; };
+    const QJsonValue fields = object->value(u"fields"_s);
     if (c.deleted) {
-        if (object->contains(u"fields"_s))
-            return bad(fieldsPath, u"must be absent when deleted"_s);
+        if (!fields.isUndefined())
+            return bad(fieldsPath(), u"must be absent when deleted"_s);
     } else {
-        if (!object->contains(u"fields"_s))
-            return bad(fieldsPath, u"is required"_s);
-        auto fields = decodeFields(c.entity, object->value(u"fields"_s), fieldsPath);
-        if (!fields)
-            return fields.error();
-        c.fields = *fields;
+        if (fields.isUndefined())
+            return bad(fieldsPath(), u"is required"_s);
+        if (QJsonObject given = fields.toObject(); fields.isObject() && fieldsValidAsTheyAre(c.entity, given)) {
+            c.fields = std::move(given);
+        } else {
+            auto decoded = decodeFields(c.entity, fields, fieldsPath());
+            if (!decoded)
+                return decoded.error();
+            c.fields = std::move(*decoded);
+        }
     }
 
-    if (object->contains(u"field_hlcs"_s)) {
-        const QString p = path + u".field_hlcs"_s;
-        auto hlcs = asObject(object->value(u"field_hlcs"_s), p);
-        if (!hlcs)
-            return hlcs.error();
-        for (auto it = hlcs->begin(); it != hlcs->end(); ++it) {
-            if (!spec.field(it.key()))
-                return bad(child(p, it.key()), u"%1 has no such field"_s.arg(spec.name));
-            auto fieldHlc = parseHlc(it.value(), child(p, it.key()));
+    if (const QJsonValue fieldHlcs = object->value(u"field_hlcs"_s); !fieldHlcs.isUndefined()) {
+        const auto p = [&] { return path + u".field_hlcs"_s; };
+        if (!fieldHlcs.isObject())
+            return bad(p(), u"must be an object"_s);
+        const QJsonObject hlcs = fieldHlcs.toObject();
+        for (auto it = hlcs.begin(); it != hlcs.end(); ++it) {
+            const QString field = it.key();
+            if (!spec.field(field))
+                return bad(child(p(), field), u"%1 has no such field"_s.arg(spec.name));
+            auto fieldHlc = hlcFrom(it.value());
             if (!fieldHlc)
-                return fieldHlc.error();
-            c.fieldHlcs.insert(it.key(), *fieldHlc);
+                return parseHlc(it.value(), child(p(), field)).error();
+            c.fieldHlcs.insert(field, std::move(*fieldHlc));
         }
     }
 
@@ -660,6 +723,7 @@ Result<PullPage> decodePullPage(const QByteArray &body)
     if (!changes.isArray())
         return bad(u"changes"_s, changes.isUndefined() ? u"is required"_s : u"must be an array"_s);
     const QJsonArray items = changes.toArray();
+    page.changes.reserve(items.size());
     for (qsizetype i = 0; i < items.size(); ++i) {
         auto c = decodeChange(items.at(i), item(u"changes"_s, i));
         if (!c)

@@ -97,6 +97,38 @@ private slots:
         QCOMPARE(store->search(u"corp"_s)->size(), 1);
     }
 
+    void aPulledUpdateReplacesTheSearchText()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QVERIFY(store->applyPull({remoteAccount(uuid(2), u"Initech"_s, stamp(m_now - 1000))}, u"c1"_s).ok());
+        QCOMPARE(store->search(u"initech"_s)->size(), 1);
+        QVERIFY(store->applyPull({remoteAccount(uuid(2), u"Globex"_s, stamp(m_now - 500))}, u"c2"_s).ok());
+        QCOMPARE(store->search(u"initech"_s)->size(), 0);
+        QCOMPARE(store->search(u"globex"_s)->size(), 1);
+        QCOMPARE(*store->verify(), QStringList());
+    }
+
+    void fieldStampsRoundTrip()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        RemoteChange change = remoteAccount(uuid(3), u"Hooli"_s, stamp(m_now - 30));
+        change.fields.insert(u"domain"_s, u"hooli.example"_s);
+        change.fields.insert(u"segment"_s, QJsonValue::Null);
+        change.fieldHlcs = {{u"name"_s, stamp(m_now - 30)}, {u"domain"_s, stamp(m_now - 40, 2)},
+                            {u"segment"_s, stamp(m_now - 50)}};
+        RemoteChange odd = remoteAccount(uuid(4), u"Pied Piper"_s, stamp(m_now - 30));
+        odd.fieldHlcs = {{u"name"_s, u"not \"plain\" é"_s}}; // not a stamp: stored as it came, whatever it holds
+        QVERIFY(store->applyPull({change, odd}, u"c1"_s).ok());
+        auto record = store->get(Entity::Account, uuid(3));
+        QVERIFY(record.ok());
+        QCOMPARE(record->fieldHlcs, change.fieldHlcs);
+        QVERIFY(!record->fields.contains(u"segment"_s)); // null: cleared
+        QCOMPARE(record->fields.value(u"domain"_s).toString(), u"hooli.example"_s);
+        QCOMPARE(store->get(Entity::Account, uuid(4))->fieldHlcs, odd.fieldHlcs);
+    }
+
     void pendingNewerEditSurvivesThePullAndOlderLoses()
     {
         auto store = freshStore();

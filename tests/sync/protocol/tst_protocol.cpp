@@ -403,6 +403,100 @@ private slots:
         QVERIFY2(result.error().message.contains(expected), qPrintable(result.error().message));
     }
 
+    // decodeChange checks a usual change without building paths or copies; whatever it accepts or refuses must be
+    // what the full checks accept or refuse, with the whole message the same.
+    void pullMessagesAreExact_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("expected");
+        const QJsonObject c = validChange();
+        const auto withFields = [&](const QJsonObject &fields) { return pageOf(with(c, u"fields"_s, fields)); };
+        const auto withHlcs = [&](const QJsonValue &hlcs) { return pageOf(with(c, u"field_hlcs"_s, hlcs)); };
+        QTest::newRow("unknown field") << withFields({{u"name"_s, u"a"_s}, {u"size"_s, 3}})
+                                       << u"changes[0].fields: tag has no field \"size\"; known fields: name, color"_s;
+        QTest::newRow("unknown odd key")
+            << withFields({{u"name"_s, u"a"_s}, {u"na me"_s, 3}})
+            << u"changes[0].fields: tag has no field \"na me\"; known fields: name, color"_s;
+        QTest::newRow("bad value after good") << withFields({{u"name"_s, u"a"_s}, {u"color"_s, u"red"_s}})
+                                              << u"changes[0].fields.color: must be a colour like #1E88E5"_s;
+        QTest::newRow("required null") << withFields({{u"name"_s, QJsonValue::Null}})
+                                       << u"changes[0].fields.name: is required and cannot be null"_s;
+        QTest::newRow("fields not object") << pageOf(with(c, u"fields"_s, QJsonArray {}))
+                                           << u"changes[0].fields: must be an object"_s;
+        QTest::newRow("field_hlcs not object") << withHlcs(u"x"_s) << u"changes[0].field_hlcs: must be an object"_s;
+        QTest::newRow("field hlc not string") << withHlcs(QJsonObject {{u"name"_s, 1}})
+                                              << u"changes[0].field_hlcs.name: must be an hlc string"_s;
+        QTest::newRow("field hlc malformed")
+            << withHlcs(QJsonObject {{u"name"_s, u"1732780800000-00000-dev1"_s}})
+            << u"changes[0].field_hlcs.name: must be an hlc like 1732780800000-0000-<device id>"_s;
+        QTest::newRow("field hlc too long") << withHlcs(QJsonObject {{u"name"_s, kHlc + QString(90, u'x')}})
+                                            << u"changes[0].field_hlcs.name: must be an hlc like "
+                                               "1732780800000-0000-<device id>"_s;
+        QTest::newRow("hlc not string") << pageOf(with(c, u"hlc"_s, 5)) << u"changes[0].hlc: must be an hlc string"_s;
+        QTest::newRow("record_id not uuid") << pageOf(with(c, u"record_id"_s, u"abc"_s))
+                                            << u"changes[0].record_id: must be a UUID"_s;
+        QTest::newRow("record_id not string") << pageOf(with(c, u"record_id"_s, 1))
+                                              << u"changes[0].record_id: must be a string"_s;
+        QTest::newRow("no deleted") << pageOf(with(c, u"deleted"_s, QJsonValue::Undefined))
+                                    << u"changes[0].deleted: is required"_s;
+        QTest::newRow("unknown key and bad entity")
+            << pageOf(with(with(c, u"seq"_s, 3), u"entity"_s, u"x"_s)) << u"changes[0].seq: unknown key"_s;
+        QTest::newRow("second change") << body(QJsonObject {{u"changes"_s, QJsonArray {c, with(c, u"hlc"_s, 1)}},
+                                                            {u"cursor"_s, u"abc"_s}, {u"has_more"_s, false}})
+                                       << u"changes[1].hlc: must be an hlc string"_s;
+    }
+    void pullMessagesAreExact()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, expected);
+        auto result = decodePullPage(input);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().message, expected);
+    }
+
+    void pullNormalisesAndKeepsFields()
+    {
+        QJsonObject insight {{u"entity"_s, u"insight"_s}, {u"record_id"_s, kRecord.toUpper()}, {u"deleted"_s, false},
+                             {u"hlc"_s, kHlc}};
+        const QJsonObject fields {{u"kind"_s, u"need"_s},
+                                  {u"text"_s, u"Wants offline"_s},
+                                  {u"quote"_s, QJsonValue::Null},
+                                  {u"account_id"_s, kId.toUpper()},
+                                  {u"tags"_s, QJsonArray {kId, kRecord.toUpper()}},
+                                  {u"importance"_s, 3},
+                                  {u"published"_s, true}};
+        insight.insert(u"fields"_s, fields);
+        auto page = decodePullPage(pageOf(insight));
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+        const Change &c = page->changes.first();
+        QCOMPARE(c.recordId, kRecord);
+        QCOMPARE(c.fields.value(u"account_id"_s).toString(), kId);
+        QCOMPARE(c.fields.value(u"tags"_s).toArray(), (QJsonArray {kId, kRecord}));
+        QVERIFY(c.fields.value(u"quote"_s).isNull());
+        QCOMPARE(c.fields.size(), fields.size());
+
+        // Already lowercase: the decoded fields are the sent ones.
+        insight.insert(u"fields"_s, with(with(fields, u"account_id"_s, kId), u"tags"_s, QJsonArray {kId}));
+        page = decodePullPage(pageOf(insight));
+        QVERIFY(page.ok());
+        QCOMPARE(page->changes.first().fields, insight.value(u"fields"_s).toObject());
+
+        // A key sent twice: decoded as the JSON parser reads the object.
+        const QByteArray twice
+            = pageOf(validChange()).replace("\"name\":\"pricing\"", "\"name\":\"a\",\"name\":\"b\"");
+        page = decodePullPage(twice);
+        const QJsonObject parsed = QJsonDocument::fromJson(twice)
+                                       .object()
+                                       .value(u"changes"_s)
+                                       .toArray()
+                                       .first()
+                                       .toObject()
+                                       .value(u"fields"_s)
+                                       .toObject();
+        QVERIFY(page.ok());
+        QCOMPARE(page->changes.first().fields, parsed);
+    }
+
     void login()
     {
         const LoginRequest request {u"a@b.io"_s, u"pw"_s, u"Laptop"_s};
