@@ -94,6 +94,6 @@ fi
 
 case "$mode" in
     install) exit 0 ;;
-    demo) exec bash "$here/.ci/demo.sh" ;;
+    demo) exec bash "$here/.ci/demo.sh" "${@:2}" ;;
     test) exec bash "$here/.ci/test.sh" ;;
 esac

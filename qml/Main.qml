@@ -10,12 +10,16 @@ ApplicationWindow {
     id: window
 
     // The sync engine puts its status indicator here; every page's header shows it (AppHeader).
-    property Component syncIndicator: null
+    property Component syncIndicator: Component {
+        SyncIndicator {}
+    }
     readonly property bool unlocked: AppSession.state === Session.Unlocked
     readonly property bool rail: width >= Theme.railWidth
 
-    // Ctrl+R: the sync engine connects to this.
+    // Ctrl+R.
     signal syncRequested
+
+    onSyncRequested: AppSync.syncNow()
 
     width: 1200
     height: 800
@@ -48,6 +52,26 @@ ApplicationWindow {
         onActivated: AppSession.lock()
     }
 
+    Connections {
+        target: AppSync
+        function onRevoked() {
+            revokedDialog.open()
+        }
+    }
+    Dialog {
+        id: revokedDialog
+        objectName: "revokedDialog"
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("This device was revoked")
+        standardButtons: Dialog.Ok
+        Label {
+            width: Math.min(window.width - 64, 420)
+            wrapMode: Text.WordWrap
+            text: qsTr("An administrator revoked this device, so its encrypted store and keys were deleted. What was synced is safe on the server.")
+        }
+    }
+
     Loader {
         id: shell
         objectName: "shellLoader"
@@ -70,8 +94,9 @@ ApplicationWindow {
             id: appRoot
 
             property int section: 0
-            readonly property var sections: [qsTr("Conversations"), qsTr("Insights"), qsTr("Accounts"), qsTr("Settings")]
-            readonly property var glyphs: ["\u270E", "\u2605", "\u25A4", "\u2699"]
+            readonly property var sections: [qsTr("Conversations"), qsTr("Insights"), qsTr("Accounts"), qsTr("Sync"),
+                qsTr("Settings")]
+            readonly property var glyphs: ["\u270E", "\u2605", "\u25A4", "\u21C5", "\u2699"]
 
             function newConversation() {
                 section = 0
@@ -137,6 +162,7 @@ ApplicationWindow {
                                 conversationsPage.open(id)
                             }
                         }
+                        SyncPage {}
                         SettingsPage {}
                     }
 

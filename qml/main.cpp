@@ -3,6 +3,8 @@
 #include "app/appsettings.h"
 #include "app/appsetup.h"
 #include "app/session.h"
+#include "app/synccontroller.h"
+#include "platform/networkmonitor.h"
 #include "base/securebuffer.h"
 #include "crypto/keyvault.h"
 #include "platform/keystore.h"
@@ -58,7 +60,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption dataDirOption(u"data-dir"_s, u"The store directory (default: the local store)."_s,
                                            u"DIR"_s);
     const QCommandLineOption selfTestOption(u"self-test"_s, u"Load every page on a temporary store, then quit."_s);
-    parser.addOptions({dataDirOption, selfTestOption});
+    const QCommandLineOption sizeOption(u"window-size"_s, u"Start with this window size (e.g. 400x800: a phone)."_s,
+                                        u"WxH"_s);
+    parser.addOptions({dataDirOption, selfTestOption, sizeOption});
     parser.process(application);
     const bool selfTest = parser.isSet(selfTestOption);
 
@@ -82,7 +86,9 @@ int main(int argc, char *argv[])
     QObject::connect(&application, &QCoreApplication::aboutToQuit, &session, &app::Session::lock);
 
     app::AppSetup::useMaterialStyle();
-    app::AppSetup::registerSingletons(&session, &settings);
+    NetworkMonitor network;
+    app::SyncController sync(&session, selfTest ? nullptr : keyStore.get(), &network);
+    app::AppSetup::registerSingletons(&session, &settings, &sync);
     QQmlApplicationEngine engine;
 
     if (selfTest) {
@@ -97,6 +103,13 @@ int main(int argc, char *argv[])
     engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
     if (engine.rootObjects().isEmpty())
         return 1;
+    if (parser.isSet(sizeOption)) {
+        const QStringList size = parser.value(sizeOption).split(u'x');
+        if (size.size() == 2 && size.at(0).toInt() > 0 && size.at(1).toInt() > 0) {
+            engine.rootObjects().constFirst()->setProperty("width", size.at(0).toInt());
+            engine.rootObjects().constFirst()->setProperty("height", size.at(1).toInt());
+        }
+    }
     if (session.state() == app::Session::State::Locked && session.remembered())
         session.unlockWithKeystore();
     return QGuiApplication::exec();

@@ -2,6 +2,7 @@
 
 #include "appsettings.h"
 #include "session.h"
+#include "synccontroller.h"
 
 #include <QCoreApplication>
 #include <QDirIterator>
@@ -39,10 +40,14 @@ void settle()
 
 } // namespace
 
-void registerSingletons(Session *session, AppSettings *settings)
+void registerSingletons(Session *session, AppSettings *settings, SyncController *sync)
 {
     qmlRegisterSingletonInstance<Session>("Fieldnotes", 1, 0, "AppSession", session);
     qmlRegisterSingletonInstance<AppSettings>("Fieldnotes", 1, 0, "Preferences", settings);
+    // Without a keystore there is no sign-in: the controller then only ever says "local only".
+    if (!sync)
+        sync = new SyncController(session, nullptr, nullptr, session);
+    qmlRegisterSingletonInstance<SyncController>("Fieldnotes", 1, 0, "AppSync", sync);
 }
 
 void configureEngine(QQmlEngine &engine)

@@ -307,6 +307,32 @@ void Session::handleApplicationState(Qt::ApplicationState state)
 void Session::notifyRecordsChanged(Entity entity)
 {
     emit recordsChanged(entityName(entity));
+    emit localRecordsChanged();
+}
+
+void Session::notifyRemoteChanges()
+{
+    for (const EntitySpec &spec : allEntities())
+        emit recordsChanged(spec.name);
+}
+
+void Session::wipe(const QStringList &extraKeystoreEntries)
+{
+    QStringList entries = extraKeystoreEntries;
+    if (StoreDirectory::isRememberedInKeystore(m_dir))
+        entries << StoreDirectory::keystoreEntry(m_dir);
+    lock();
+    if (auto r = StoreDirectory::wipe(m_dir); !r) {
+        setError(r.error().message);
+        return;
+    }
+    if (m_keyStore) {
+        for (const QString &entry : std::as_const(entries))
+            m_keyStore->removeSecret(entry, [](Result<void>) {}); // absent is success; nothing else to do
+    }
+    setError(QString());
+    setState(State::NoStore);
+    emit wiped();
 }
 
 bool Session::eventFilter(QObject *watched, QEvent *event)

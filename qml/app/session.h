@@ -76,8 +76,13 @@ public:
 
     /// The app's state from QGuiApplication: suspended or hidden locks at once.
     void handleApplicationState(Qt::ApplicationState state);
-    /// Writers call this after a change, so the lists that show `entity` reload.
+    /// Writers call this after a change, so the lists that show `entity` reload (and sync knows to push soon).
     void notifyRecordsChanged(Entity entity);
+    /// Sync wrote records (a pull): every list reloads; nothing new to push.
+    void notifyRemoteChanges();
+    /// Deletes the store, its WAL/SHM and vault files and its keystore entries (data key, `extraKeystoreEntries`),
+    /// after locking it: the app returns to the first-run screen. For "wipe" and for a revoked device.
+    void wipe(const QStringList &extraKeystoreEntries);
     /// Opens an already unlocked store (the self-test and tests). The session owns it from here.
     void adoptStore(std::unique_ptr<Store> store);
 
@@ -96,6 +101,9 @@ signals:
     void storeClosed();
     /// Records of `entity` (its API name) were written.
     void recordsChanged(const QString &entity);
+    /// Records were written on this device (not by sync).
+    void localRecordsChanged();
+    void wiped();
     void passphraseChanged();
 
 private:

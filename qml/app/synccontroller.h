@@ -1,0 +1,97 @@
+#pragma once
+
+#include <QDateTime>
+#include <QObject>
+#include <QPointer>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace fieldnotes {
+class KeyStore;
+class NetworkMonitor;
+namespace sync {
+class SyncEngine;
+}
+} // namespace fieldnotes
+
+namespace fieldnotes::app {
+
+class Session;
+
+/**
+ * Sync as the UI sees it: owns the SyncEngine while the store is open (made when it opens, gone before it closes),
+ * forwards its status for the indicator on every page, and offers sign-in, sign-out, sync now and wipe. A device
+ * the server revoked is wiped here and the app returns to its first-run screen.
+ */
+class SyncController : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("main() makes the one SyncController.")
+    Q_DISABLE_COPY_MOVE(SyncController)
+    Q_PROPERTY(Status status READ status NOTIFY changed)
+    Q_PROPERTY(QString message READ message NOTIFY changed)
+    Q_PROPERTY(double progress READ progress NOTIFY changed)
+    Q_PROPERTY(int pendingCount READ pendingCount NOTIFY changed)
+    Q_PROPERTY(int conflictCount READ conflictCount NOTIFY changed)
+    Q_PROPERTY(QDateTime lastSync READ lastSync NOTIFY changed)
+    Q_PROPERTY(bool signedIn READ signedIn NOTIFY changed)
+    Q_PROPERTY(QString serverUrl READ serverUrl NOTIFY changed)
+    Q_PROPERTY(QString userEmail READ userEmail NOTIFY changed)
+    Q_PROPERTY(QString role READ role NOTIFY changed)
+    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    Q_PROPERTY(QString signInError READ signInError NOTIFY busyChanged)
+
+public:
+    /// The same values as sync::SyncEngine::Status, for QML.
+    enum class Status { LocalOnly, Offline, Syncing, UpToDate, Error, NeedsConfirmation, Revoked };
+    Q_ENUM(Status)
+
+    /// `keyStore` and `network` (may be null) must outlive the controller.
+    SyncController(Session *session, KeyStore *keyStore, NetworkMonitor *network, QObject *parent = nullptr);
+    ~SyncController() override;
+
+    [[nodiscard]] Status status() const;
+    [[nodiscard]] QString message() const;
+    [[nodiscard]] double progress() const;
+    [[nodiscard]] int pendingCount() const;
+    [[nodiscard]] int conflictCount() const;
+    [[nodiscard]] QDateTime lastSync() const;
+    [[nodiscard]] bool signedIn() const;
+    [[nodiscard]] QString serverUrl() const;
+    [[nodiscard]] QString userEmail() const;
+    [[nodiscard]] QString role() const;
+    [[nodiscard]] bool busy() const { return m_busy; }
+    [[nodiscard]] QString signInError() const { return m_signInError; }
+    [[nodiscard]] sync::SyncEngine *engine() const { return m_engine.get(); }
+
+    /// Signs the open store in; signInFinished() tells the outcome (and signInError the reason).
+    Q_INVOKABLE void signIn(const QString &serverUrl, const QString &email, const QString &password);
+    Q_INVOKABLE void signOut();
+    Q_INVOKABLE void syncNow();
+    Q_INVOKABLE void confirmMassDelete();
+    /// Deletes the store and its keys on this device (after the UI asked twice).
+    Q_INVOKABLE void wipe();
+
+Q_SIGNALS:
+    void changed();
+    void busyChanged();
+    void signInFinished(bool ok);
+    /// The server revoked this device: its data is gone from it.
+    void revoked();
+
+private:
+    void open();
+    void close();
+    void setBusy(bool busy, const QString &error = {});
+
+    Session *m_session;
+    KeyStore *m_keyStore;
+    QPointer<NetworkMonitor> m_network;
+    std::unique_ptr<sync::SyncEngine> m_engine;
+    bool m_busy = false;
+    QString m_signInError;
+};
+
+} // namespace fieldnotes::app

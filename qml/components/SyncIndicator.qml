@@ -1,0 +1,44 @@
+import QtQuick
+import QtQuick.Controls
+import Fieldnotes
+
+// Where sync stands, on every page: local only, offline, syncing (with progress), up to date, n pending, error.
+// Tapping it syncs now; the Sync page has the details.
+ToolButton {
+    id: root
+
+    readonly property int status: AppSync.status
+    readonly property string label: {
+        switch (root.status) {
+        case SyncController.LocalOnly:
+            return qsTr("Local only")
+        case SyncController.Syncing:
+            return AppSync.progress >= 0 ? qsTr("Syncing %1%").arg(Math.round(AppSync.progress * 100))
+                                         : qsTr("Syncing…")
+        case SyncController.Offline:
+            return AppSync.pendingCount > 0 ? qsTr("Offline, %n pending", "", AppSync.pendingCount) : qsTr("Offline")
+        case SyncController.Error:
+            return qsTr("Sync problem")
+        case SyncController.NeedsConfirmation:
+            return qsTr("Sync needs you")
+        case SyncController.Revoked:
+            return qsTr("Revoked")
+        default:
+            return AppSync.pendingCount > 0 ? qsTr("%n pending", "", AppSync.pendingCount) : qsTr("Up to date")
+        }
+    }
+    readonly property string glyph: root.status === SyncController.Syncing ? "\u21BB"
+                                  : root.status === SyncController.UpToDate && AppSync.pendingCount === 0 ? "\u2713"
+                                  : root.status === SyncController.Error || root.status === SyncController.NeedsConfirmation ? "\u26A0"
+                                  : root.status === SyncController.LocalOnly ? "\u25CB" : "\u2601"
+
+    objectName: "syncIndicator"
+    implicitHeight: Theme.hitTarget
+    text: root.glyph + " " + root.label
+    font.pixelSize: 14
+    enabled: AppSync.signedIn
+    Accessible.name: qsTr("Sync status: %1").arg(root.label)
+    ToolTip.visible: hovered && AppSync.message.length > 0
+    ToolTip.text: AppSync.message
+    onClicked: AppSync.syncNow()
+}
