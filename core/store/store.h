@@ -116,6 +116,9 @@ struct ConflictEntry
     bool recordDeleted = false; ///< the record is deleted: restoring makes a new record
 };
 
+/// "server", "superseded" or "rejected": the origin as the CLI prints it and the conflicts table stores it.
+QString conflictOriginName(ConflictEntry::Origin origin);
+
 /**
  * The encrypted local store of one user on one device: records, their change log (outbox) and the search index
  * in one SQLCipher 4 database. Every write and its outbox entry commit in one transaction.

@@ -26,19 +26,6 @@ QString syncKey(const QString &key)
     return u"sync."_s + key;
 }
 
-QString originName(ConflictEntry::Origin origin)
-{
-    switch (origin) {
-    case ConflictEntry::Origin::Server:
-        return u"server"_s;
-    case ConflictEntry::Origin::Superseded:
-        return u"superseded"_s;
-    case ConflictEntry::Origin::Rejected:
-        return u"rejected"_s;
-    }
-    return u"server"_s;
-}
-
 ConflictEntry::Origin originFromName(const QString &name)
 {
     if (name == u"superseded"_s)
@@ -70,6 +57,19 @@ struct Pending
 };
 
 } // namespace
+
+QString conflictOriginName(ConflictEntry::Origin origin)
+{
+    switch (origin) {
+    case ConflictEntry::Origin::Server:
+        return u"server"_s;
+    case ConflictEntry::Origin::Superseded:
+        return u"superseded"_s;
+    case ConflictEntry::Origin::Rejected:
+        return u"rejected"_s;
+    }
+    return u"server"_s;
+}
 
 Result<QString> Store::syncValue(const QString &key)
 {
@@ -306,7 +306,7 @@ Result<void> Store::addConflict(const ConflictEntry &conflict, qint64 nowMs)
         .bind(4, valueToText(conflict.value))
         .bind(5, conflict.hlc)
         .bind(6, conflict.deviceId)
-        .bind(7, originName(conflict.origin));
+        .bind(7, conflictOriginName(conflict.origin));
     if (conflict.reason.isEmpty())
         stmt->bindNull(8);
     else

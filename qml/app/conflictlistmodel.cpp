@@ -13,19 +13,6 @@ namespace fieldnotes::app {
 
 namespace {
 
-QString originName(ConflictEntry::Origin origin)
-{
-    switch (origin) {
-    case ConflictEntry::Origin::Server:
-        return u"server"_s;
-    case ConflictEntry::Origin::Superseded:
-        return u"superseded"_s;
-    case ConflictEntry::Origin::Rejected:
-        return u"rejected"_s;
-    }
-    return {};
-}
-
 QString valueText(const QJsonValue &value)
 {
     switch (value.type()) {
@@ -88,7 +75,7 @@ QVariant ConflictListModel::data(const QModelIndex &index, int role) const
     case FieldRole:
         return c.field;
     case OriginRole:
-        return originName(c.origin);
+        return conflictOriginName(c.origin);
     case ReasonRole:
         return c.reason;
     case DeviceRole:

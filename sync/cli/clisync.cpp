@@ -28,19 +28,6 @@ QJsonValue orNull(const QString &text)
     return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
 }
 
-QString originName(ConflictEntry::Origin origin)
-{
-    switch (origin) {
-    case ConflictEntry::Origin::Server:
-        return u"server"_s;
-    case ConflictEntry::Origin::Superseded:
-        return u"superseded"_s;
-    case ConflictEntry::Origin::Rejected:
-        return u"rejected"_s;
-    }
-    return {};
-}
-
 // The engine as the command line runs it: no timers of its own, a bounded number of retries.
 sync::SyncOptions cliOptions(int timeoutS, int retries)
 {
@@ -268,7 +255,7 @@ int Cli::conflicts(const Arguments &args)
                          {u"value"_s, entry.value},
                          {u"hlc"_s, entry.hlc},
                          {u"device_id"_s, entry.deviceId},
-                         {u"origin"_s, originName(entry.origin)},
+                         {u"origin"_s, conflictOriginName(entry.origin)},
                          {u"record_deleted"_s, entry.recordDeleted}};
         if (!entry.reason.isEmpty())
             line.insert(u"reason"_s, entry.reason);

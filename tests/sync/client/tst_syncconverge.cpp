@@ -4,6 +4,7 @@
 // own process; device tokens live in a real gnome-keyring (the test runs under tests/platform/with-keyring.sh).
 
 #include "../server/api/serverprocess.h"
+#include "../../cli/clirunner.h"
 #include "faultproxy.h"
 
 #include <QCryptographicHash>
@@ -21,25 +22,12 @@ using Fault = FaultProxy::Fault;
 
 namespace {
 
-/** What one fieldnotes-cli run did. */
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
+using Run = CliRun;
 
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-    QList<QJsonObject> lines() const
-    {
-        QList<QJsonObject> objects;
-        for (const QByteArray &line : out.split('\n')) {
-            if (!line.isEmpty())
-                objects << QJsonDocument::fromJson(line).object();
-        }
-        return objects;
-    }
-    QString describe() const { return u"exit %1: %2"_s.arg(exitCode).arg(QString::fromUtf8(err.right(1500))); }
-};
+QString describe(const Run &run)
+{
+    return u"exit %1: %2"_s.arg(run.exitCode).arg(QString::fromUtf8(run.err.right(1500)));
+}
 
 /** One device: a data directory and a clock skew, driven through fieldnotes-cli processes. */
 struct Device
@@ -126,13 +114,13 @@ private:
         device.dataDir = m_dirs.filePath(device.name);
         const Run init = device.cli({u"init"_s});
         if (init.exitCode != 0) {
-            qWarning("init %s: %s", qPrintable(device.name), qPrintable(init.describe()));
+            qWarning("init %s: %s", qPrintable(device.name), qPrintable(describe(init)));
             return false;
         }
         const Run login = device.cli({u"login"_s, u"--server"_s, url(), u"--email"_s, device.email, u"--password"_s,
                                       kPassword, u"--device-name"_s, device.name});
         if (login.exitCode != 0) {
-            qWarning("login %s: %s", qPrintable(device.name), qPrintable(login.describe()));
+            qWarning("login %s: %s", qPrintable(device.name), qPrintable(describe(login)));
             return false;
         }
         return true;
