@@ -696,24 +696,12 @@ Result<int> Store::pendingCount()
 
 Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
 {
-    auto stmt = m_db.prepare("SELECT seq, mutation_id, entity, record_id, op, hlc, fields, base FROM outbox "
-                             "ORDER BY seq LIMIT ?");
+    auto stmt = m_db.cached(QByteArray("SELECT ") + kOutboxColumns + " FROM outbox ORDER BY seq LIMIT ?");
     if (!stmt)
         return stmt.error();
     stmt->bind(1, qint64(limit));
     QList<OutboxEntry> entries;
-    if (auto rows = stmt->forEachRow([&] {
-        OutboxEntry entry;
-        entry.seq = stmt->integer(0);
-        entry.mutationId = stmt->text(1);
-        entry.entity = entityFromName(stmt->text(2)).value_or(Entity::Account);
-        entry.recordId = stmt->text(3);
-        entry.op = stmt->text(4);
-        entry.hlc = stmt->text(5);
-        entry.fields = parseObject(stmt->text(6));
-        entry.base = parseObject(stmt->text(7));
-        entries << entry;
-    }); !rows)
+    if (auto rows = stmt->forEachRow([&] { entries << outboxFromRow(*stmt); }); !rows)
         return rows.error();
     return entries;
 }

@@ -317,8 +317,7 @@ Result<void> Store::addConflict(const ConflictEntry &conflict, qint64 nowMs)
 
 Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
 {
-    auto stmt = m_db.cached(QByteArrayLiteral(
-        "SELECT seq, entity, record_id, op, hlc, fields, base FROM outbox WHERE mutation_id = ?"));
+    auto stmt = m_db.cached(QByteArray("SELECT ") + kOutboxColumns + " FROM outbox WHERE mutation_id = ?");
     if (!stmt)
         return stmt.error();
     stmt->bind(1, mutationId);
@@ -327,16 +326,7 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
         return row.error();
     if (!*row)
         return std::optional<OutboxEntry>();
-    OutboxEntry entry;
-    entry.seq = stmt->integer(0);
-    entry.mutationId = mutationId;
-    entry.entity = entityFromName(stmt->text(1)).value_or(Entity::Account);
-    entry.recordId = stmt->text(2);
-    entry.op = stmt->text(3);
-    entry.hlc = stmt->text(4);
-    entry.fields = parseObject(stmt->text(5));
-    entry.base = parseObject(stmt->text(6));
-    return std::optional<OutboxEntry>(std::move(entry));
+    return std::optional<OutboxEntry>(outboxFromRow(*stmt));
 }
 
 Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
