@@ -1,12 +1,12 @@
 #include "io/accountimport.h"
 
 #include "io/csvreader.h"
+#include "records/recordid.h"
 #include "records/validator.h"
 #include "store/store.h"
 
 #include <QHash>
 #include <QJsonArray>
-#include <QUuid>
 
 #include <algorithm>
 #include <array>
@@ -66,11 +66,6 @@ QString columnLabel(const QStringList &header, int column)
 QString foldKey(const QString &text)
 {
     return text.trimmed().toCaseFolded();
-}
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 /** A record this import creates or adds fields to: what is known of it, and what the import writes. */
@@ -324,7 +319,7 @@ Result<ImportReport> AccountImport::importTable(Store &store, const CsvTable &ta
                     draft.index(int(draft.contacts.size()) - 1);
                 }
             } else {
-                draft.id = newId();
+                draft.id = newRecordId();
             }
             accountIndex = int(accounts.size());
             accounts << std::move(draft);
@@ -337,7 +332,7 @@ Result<ImportReport> AccountImport::importTable(Store &store, const CsvTable &ta
         int contactIndex = account.findContact(contactFields);
         if (contactIndex < 0) {
             Draft contact;
-            contact.id = newId();
+            contact.id = newRecordId();
             contact.fill(QJsonObject{{u"account_id"_s, account.id}});
             account.contacts << contact;
             contactIndex = int(account.contacts.size()) - 1;

@@ -107,6 +107,20 @@ CREATE TABLE conflicts (
     created_ms INTEGER NOT NULL,
     UNIQUE (record_id, field, hlc));
 )sql"},
+    {4, R"sql(
+-- Live records are counted at every sync (the mass-delete guard) as all rows minus the deleted ones: from the
+-- smallest index and these, not from the tables. Only deleted rows are in them, so no query on live records can
+-- pick them by mistake (an index on `deleted` alone did, without planner statistics: whole-table scans).
+CREATE INDEX accounts_deleted ON accounts (deleted) WHERE deleted = 1;
+CREATE INDEX contacts_deleted ON contacts (deleted) WHERE deleted = 1;
+CREATE INDEX conversations_deleted ON conversations (deleted) WHERE deleted = 1;
+CREATE INDEX insights_deleted ON insights (deleted) WHERE deleted = 1;
+CREATE INDEX tags_deleted ON tags (deleted) WHERE deleted = 1;
+CREATE INDEX leads_deleted ON leads (deleted) WHERE deleted = 1;
+CREATE INDEX guides_deleted ON guides (deleted) WHERE deleted = 1;
+-- The insights explorer lists the newest change first (Store::insightSummaries).
+CREATE INDEX insights_recent ON insights (hlc DESC, id);
+)sql"},
 };
 
 } // namespace

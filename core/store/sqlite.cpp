@@ -208,6 +208,16 @@ Result<Statement> Database::cached(const QByteArray &sql)
     return Statement(stmt, m_db, true);
 }
 
+qint64 Database::changes() const
+{
+    return sqlite3_changes64(m_db);
+}
+
+qint64 Database::lastInsertRowId() const
+{
+    return sqlite3_last_insert_rowid(m_db);
+}
+
 Result<QVariant> Database::scalar(const char *sql)
 {
     auto stmt = prepare(sql);

@@ -52,6 +52,11 @@ public:
     [[nodiscard]] Error lastError(const QString &what) const;
     [[nodiscard]] static Error errorFor(int sqliteCode, const QString &what);
 
+    /// Rows the last INSERT, UPDATE or DELETE on this connection changed, and the rowid of the last insert: what a
+    /// RETURNING clause would give without the savepoint it opens (see Store::indexForSearch).
+    [[nodiscard]] qint64 changes() const;
+    [[nodiscard]] qint64 lastInsertRowId() const;
+
     sqlite3 *handle() const { return m_db; }
     bool isOpen() const { return m_db != nullptr; }
     void close();

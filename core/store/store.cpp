@@ -330,6 +330,9 @@ Result<void> Store::writeRecord(const Record &record, bool insert)
     return stmt->run();
 }
 
+// No statement on the write paths may have a RETURNING clause (or need a statement journal otherwise): such a
+// statement opens a savepoint, and FTS5 writes its pending terms to disk as a new segment at every savepoint. One
+// segment per record made indexing 2–3 times dearer than the records themselves (decision 0013).
 Result<void> Store::indexForSearch(const Record &record)
 {
     // A new document needs no delete of old text: a search row is only ever written and deleted together with its
@@ -337,30 +340,36 @@ Result<void> Store::indexForSearch(const Record &record)
     // indexing a new record (a pull writes mostly new records).
     const QString entity = entityName(record.entity);
     auto doc = m_db.cached(QByteArrayLiteral("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
-                                             "ON CONFLICT (record_id) DO NOTHING RETURNING docid"));
+                                             "ON CONFLICT (record_id) DO NOTHING"));
     if (!doc)
         return doc.error();
     doc->bind(1, entity).bind(2, record.id);
-    auto inserted = doc->step();
-    if (!inserted)
-        return inserted.error();
+    if (auto r = doc->run(); !r)
+        return r.error();
     qint64 docid = 0;
-    if (*inserted) {
-        docid = doc->integer(0);
-        if (auto r = doc->run(); !r)
-            return r.error();
+    if (m_db.changes() == 1) {
+        docid = m_db.lastInsertRowId();
     } else {
-        auto existing = m_db.cached(
-            QByteArrayLiteral("UPDATE search_docs SET entity = ? WHERE record_id = ? RETURNING docid"));
+        auto existing = m_db.cached(QByteArrayLiteral("SELECT docid, entity FROM search_docs WHERE record_id = ?"));
         if (!existing)
             return existing.error();
-        existing->bind(1, entity).bind(2, record.id);
+        existing->bind(1, record.id);
         auto row = existing->step();
         if (!row)
             return row.error();
+        if (!*row)
+            return makeError(ErrorCode::Corrupt, u"The search index lost a document while it was written."_s);
         docid = existing->integer(0);
-        if (auto r = existing->run(); !r)
-            return r.error();
+        const bool sameEntity = existing->text(1) == entity;
+        existing->reset();
+        if (!sameEntity) {
+            auto retag = m_db.cached(QByteArrayLiteral("UPDATE search_docs SET entity = ? WHERE docid = ?"));
+            if (!retag)
+                return retag.error();
+            retag->bind(1, entity).bind(2, docid);
+            if (auto r = retag->run(); !r)
+                return r.error();
+        }
         if (auto r = deleteSearchRow(docid); !r)
             return r.error();
     }
@@ -375,7 +384,7 @@ Result<void> Store::indexForSearch(const Record &record)
 
 Result<void> Store::removeFromSearch(const QString &id)
 {
-    auto find = m_db.cached(QByteArrayLiteral("DELETE FROM search_docs WHERE record_id = ? RETURNING docid"));
+    auto find = m_db.cached(QByteArrayLiteral("SELECT docid FROM search_docs WHERE record_id = ?"));
     if (!find)
         return find.error();
     find->bind(1, id);
@@ -385,7 +394,12 @@ Result<void> Store::removeFromSearch(const QString &id)
     if (!*row)
         return {};
     const qint64 docid = find->integer(0);
-    if (auto r = find->run(); !r)
+    find->reset();
+    auto forget = m_db.cached(QByteArrayLiteral("DELETE FROM search_docs WHERE docid = ?"));
+    if (!forget)
+        return forget.error();
+    forget->bind(1, docid);
+    if (auto r = forget->run(); !r)
         return r.error();
     return deleteSearchRow(docid);
 }
@@ -417,6 +431,54 @@ Result<void> Store::appendOutbox(const OutboxEntry &entry, qint64 nowMs)
     }
     stmt->bind(8, nowMs);
     return stmt->run();
+}
+
+Result<void> Store::supersedePending(Entity entity, const QString &recordId, const QJsonObject &changed,
+                                     QJsonObject &base)
+{
+    // Autosave writes the notes again and again: without this, every save would wait in the outbox, all of them
+    // pushed in turn. A field required to create the record stays where it is, so a pending create stays valid.
+    QStringList open;
+    for (const FieldSpec &field : entitySpec(entity).fields) {
+        if (!field.requiredOnCreate && changed.contains(field.name))
+            open << field.name;
+    }
+    if (open.isEmpty())
+        return {};
+    auto stmt = m_db.cached(QByteArray("SELECT ") + kOutboxColumns + " FROM outbox WHERE record_id = ? ORDER BY seq DESC");
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, recordId);
+    QList<OutboxEntry> pending;
+    if (auto r = stmt->forEachRow([&] { pending << outboxFromRow(*stmt); }); !r)
+        return r.error();
+
+    for (OutboxEntry &entry : pending) { // newest first: the oldest edit of a field gives its base
+        if (open.isEmpty() || entry.op != u"upsert"_s || entry.entity != entity)
+            break; // before a delete, the record was another life of it
+        bool touched = false;
+        for (const QString &field : std::as_const(open)) {
+            if (!entry.fields.contains(field))
+                continue;
+            base.insert(field, entry.base.contains(field) ? entry.base.value(field) : QJsonValue(QJsonValue::Null));
+            entry.fields.remove(field);
+            entry.base.remove(field);
+            touched = true;
+        }
+        if (!touched)
+            continue;
+        auto write = m_db.cached(entry.fields.isEmpty()
+                                     ? QByteArrayLiteral("DELETE FROM outbox WHERE seq = ?1")
+                                     : QByteArrayLiteral("UPDATE outbox SET fields = ?2, base = ?3 WHERE seq = ?1"));
+        if (!write)
+            return write.error();
+        write->bind(1, entry.seq);
+        if (!entry.fields.isEmpty())
+            write->bind(2, compactJson(entry.fields)).bind(3, compactJson(entry.base));
+        if (auto r = write->run(); !r)
+            return r.error();
+    }
+    return {};
 }
 
 Result<void> Store::saveClock()
@@ -483,6 +545,10 @@ Result<QString> Store::putInTransaction(Entity entity, const QString &requestedI
         return r.error();
     if (isSearchable(entity)) {
         if (auto r = indexForSearch(record); !r)
+            return r.error();
+    }
+    if (!creating) {
+        if (auto r = supersedePending(entity, id, changed, base); !r)
             return r.error();
     }
     OutboxEntry entry;
@@ -626,7 +692,10 @@ QString Store::ftsQuery(const QString &text)
         else
             flush(false);
     }
-    // Only the word still being typed is a prefix: prefix terms on common words are what makes FTS5 slow.
+    // Only the word still being typed is a prefix: prefix terms on common words are what makes FTS5 slow. A single
+    // letter being typed is no term yet: as a prefix it matches nearly every document (hundreds of ms at 100k).
+    if (term.size() < 2)
+        term.clear();
     flush(true);
     return terms.join(u' ');
 }
@@ -677,7 +746,10 @@ Result<QMap<Entity, int>> Store::counts()
 {
     QMap<Entity, int> result;
     for (const EntitySpec &spec : allEntities()) {
-        const QByteArray sql = u"SELECT count(*) FROM %1 WHERE deleted = 0"_s.arg(spec.table).toUtf8();
+        // Both counts read indexes only (migration 4); `deleted` is 0 or 1.
+        const QByteArray sql = u"SELECT (SELECT count(*) FROM %1) - (SELECT count(*) FROM %1 WHERE deleted = 1)"_s
+                                   .arg(spec.table)
+                                   .toUtf8();
         auto count = m_db.scalar(sql.constData());
         if (!count)
             return count.error();

@@ -302,6 +302,10 @@ private:
     Result<void> removeFromSearch(const QString &id);
     Result<void> deleteSearchRow(qint64 docid);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
+    /// Takes the fields of a new local edit out of the record's earlier outbox edits (their values were never
+    /// seen elsewhere or are overwritten anyway) and gives the edit their base instead; decision 0013.
+    Result<void> supersedePending(Entity entity, const QString &recordId, const QJsonObject &changed,
+                                  QJsonObject &base);
     Result<void> saveClock();
     /// `serverConflicts`: whether any server conflict may exist (false: none to replace); set when some are added.
     Result<void> applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty,

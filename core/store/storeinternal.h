@@ -3,19 +3,19 @@
 // Helpers shared by the Store's translation units (store.cpp, storesync.cpp); not part of its interface.
 
 #include "records/entity.h"
+#include "records/recordid.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QString>
-#include <QUuid>
 
 namespace fieldnotes::storeinternal {
 
 inline QString newId()
 {
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    return newRecordId();
 }
 
 inline QByteArray compactJson(const QJsonObject &object)

@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 
 #include <algorithm>
 
@@ -127,6 +128,12 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
                                          int maxLiveDeletions)
 {
     PullApplyReport report;
+    // A pulled page need not reach the disk before the next one: lost in a power cut, it is lost together with its
+    // cursor and pulled again. So its commit skips the fsync (WAL with synchronous=NORMAL is still atomic, and
+    // survives the process being killed); the next local write's commit syncs the log again (decision 0013).
+    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+        return r.error();
+    const auto durableAgain = qScopeGuard([this] { (void)m_db.exec("PRAGMA synchronous = FULL"); });
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
         return r.error();

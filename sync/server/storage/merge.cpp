@@ -174,7 +174,11 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
         const QString &field = it.key();
         const bool stored = record.fieldHlcs.contains(field);
         const std::optional<Hlc> storedHlc = stored ? std::optional<Hlc>(record.fieldHlcs.value(field)) : std::nullopt;
-        const bool concurrent = baseOf(m, field) != storedHlc;
+        // A device never edits concurrently with itself: its own stored value is one it had, whatever its base
+        // says (a device drops an unsent edit that a later one overwrote, and sends the later one with the base of
+        // the first: SYNC-API.md, decision 0013).
+        const bool ownValue = storedHlc && storedHlc->deviceId == m.hlc.deviceId;
+        const bool concurrent = !ownValue && baseOf(m, field) != storedHlc;
 
         if (!storedHlc || m.hlc > *storedHlc) {
             if (storedHlc) {

@@ -850,6 +850,31 @@ private slots:
         QVERIFY(pullAll(admin).value(id).conflicts.isEmpty());
     }
 
+    void ownEarlierValueIsNeverConcurrent()
+    {
+        // dev1 saved B on top of A, then C on top of B; it dropped the unsent B from its outbox after B had already
+        // left, so C arrives with B's base (A's hlc). Its own B is not a concurrent edit: no conflict.
+        const QString id = uuid();
+        const Hlc hA = at(0, u"dev0"_s);
+        one(admin, upsert(Entity::Account, id, hA, {{u"name"_s, u"A"_s}}));
+        const Hlc hB = at(1000, u"dev1"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, hB, {{u"name"_s, u"B"_s}}, {{u"name"_s, hA}})).status,
+            MutationStatus::Applied);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, at(2000, u"dev1"_s), {{u"name"_s, u"C"_s}}, {{u"name"_s, hA}}))
+                     .status,
+            MutationStatus::Applied);
+        Change c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"C"_s);
+        QVERIFY(c.conflicts.isEmpty());
+        // Another device with the same stale base still conflicts.
+        QCOMPARE(one(admin, upsert(Entity::Account, id, at(3000, u"dev2"_s), {{u"name"_s, u"D"_s}}, {{u"name"_s, hA}}))
+                     .status,
+            MutationStatus::Applied);
+        c = pullAll(admin).value(id);
+        QCOMPARE(c.conflicts.size(), 1);
+        QCOMPARE(c.conflicts.first().value.toString(), u"C"_s);
+    }
+
     void deleteWinsBeforeAndAfter()
     {
         // Delete first, a later edit arrives after: it becomes conflicts, the record stays deleted.
