@@ -14,6 +14,8 @@ ApplicationWindow {
         SyncIndicator {}
     }
     readonly property bool unlocked: AppSession.state === Session.Unlocked
+    // The first run chose "sign in": the setup page stays up after the store opens, for the sign-in step.
+    property bool firstRunSignIn: false
     readonly property bool rail: width >= Theme.railWidth
 
     // Ctrl+R.
@@ -76,13 +78,16 @@ ApplicationWindow {
         id: shell
         objectName: "shellLoader"
         anchors.fill: parent
-        sourceComponent: AppSession.state === Session.NoStore ? setup
+        sourceComponent: AppSession.state === Session.NoStore || (window.firstRunSignIn && window.unlocked) ? setup
                        : AppSession.state === Session.Locked ? unlock : app
     }
 
     Component {
         id: setup
-        SetupPage {}
+        SetupPage {
+            onServerChosenChanged: if (!storeReady) window.firstRunSignIn = serverChosen
+            onFinished: window.firstRunSignIn = false
+        }
     }
     Component {
         id: unlock
@@ -93,24 +98,40 @@ ApplicationWindow {
         Item {
             id: appRoot
 
+            // The index of the shown page in the StackLayout; `sections` and `glyphs` follow its order.
             property int section: 0
             readonly property var sections: [qsTr("Conversations"), qsTr("Insights"), qsTr("Accounts"), qsTr("Sync"),
-                qsTr("Settings")]
-            readonly property var glyphs: ["\u270E", "\u2605", "\u25A4", "\u21C5", "\u2699"]
+                qsTr("Settings"), qsTr("Leads")]
+            readonly property var glyphs: ["\u270E", "\u2605", "\u25A4", "\u21C5", "\u2699", "\u2691"]
+            // What the navigation offers, in its order: a sales rep never receives conversations, so no capture.
+            readonly property bool sales: !rolePolicy.canCapture
+            readonly property var navigation: sales ? [2, 5, 1, 3, 4] : [0, 1, 2, 5, 3, 4]
 
             function newConversation() {
+                if (sales)
+                    return
                 section = 0
                 conversationsPage.newConversation()
             }
             function focusSearch() {
-                if (section === 0)
+                if (section === 0 && !sales)
                     conversationsPage.focusSearch()
-                else if (section === 2)
+                else if (section === 2 || sales) {
+                    section = 2
                     accountsPage.focusSearch()
-                else {
+                } else {
                     section = 0
                     conversationsPage.focusSearch()
                 }
+            }
+
+            // Sales opens on the accounts (their briefs); marketing on the conversations.
+            Component.onCompleted: if (sales) section = 2
+            onSalesChanged: if (sales && section === 0) section = 2
+
+            RolePolicy {
+                id: rolePolicy
+                role: AppSync.role
             }
 
             RowLayout {
@@ -126,17 +147,16 @@ ApplicationWindow {
                     ColumnLayout {
                         spacing: 0
                         Repeater {
-                            model: appRoot.sections
+                            model: appRoot.navigation
                             delegate: ItemDelegate {
-                                required property int index
-                                required property string modelData
-                                objectName: "rail_" + index
+                                required property int modelData
+                                objectName: "rail_" + modelData
                                 Layout.preferredWidth: 200
                                 implicitHeight: 56
-                                text: appRoot.glyphs[index] + "   " + modelData
-                                highlighted: appRoot.section === index
-                                Accessible.name: modelData
-                                onClicked: appRoot.section = index
+                                text: appRoot.glyphs[modelData] + "   " + appRoot.sections[modelData]
+                                highlighted: appRoot.section === modelData
+                                Accessible.name: appRoot.sections[modelData]
+                                onClicked: appRoot.section = modelData
                             }
                         }
                     }
@@ -161,9 +181,22 @@ ApplicationWindow {
                                 appRoot.section = 0
                                 conversationsPage.open(id)
                             }
+                            onOpenLead: id => {
+                                appRoot.section = 5
+                                leadsPage.open(id)
+                            }
+                            onNewLeadRequested: id => {
+                                appRoot.section = 5
+                                leadsPage.newLead(id)
+                            }
                         }
                         SyncPage {}
-                        SettingsPage {}
+                        SettingsPage {
+                            onOpenSyncRequested: appRoot.section = appRoot.sections.indexOf(qsTr("Sync"))
+                        }
+                        LeadsPage {
+                            id: leadsPage
+                        }
                     }
 
                     // Phones and portrait tablets: bottom navigation.
@@ -172,17 +205,37 @@ ApplicationWindow {
                         objectName: "bottomNavigation"
                         Layout.fillWidth: true
                         visible: !window.rail
-                        currentIndex: appRoot.section
-                        onCurrentIndexChanged: appRoot.section = currentIndex
+                        currentIndex: appRoot.navigation.indexOf(appRoot.section)
                         Repeater {
-                            model: appRoot.sections
+                            model: appRoot.navigation
                             delegate: TabButton {
-                                required property int index
-                                required property string modelData
-                                objectName: "tab_" + index
-                                text: modelData
+                                id: tab
+                                required property int modelData
+                                objectName: "tab_" + modelData
+                                text: appRoot.sections[modelData]
                                 implicitHeight: 56
-                                Accessible.name: modelData
+                                padding: 2
+                                Accessible.name: text
+                                onClicked: appRoot.section = modelData
+                                // Glyph over a short label: six sections fit a 360 px phone.
+                                contentItem: Column {
+                                    spacing: 0
+                                    Label {
+                                        width: parent.width
+                                        horizontalAlignment: Text.AlignHCenter
+                                        text: appRoot.glyphs[tab.modelData]
+                                        font.pixelSize: 18
+                                        color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
+                                    }
+                                    Label {
+                                        width: parent.width
+                                        horizontalAlignment: Text.AlignHCenter
+                                        text: tab.text
+                                        font.pixelSize: 11
+                                        elide: Text.ElideRight
+                                        color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
+                                    }
+                                }
                             }
                         }
                     }

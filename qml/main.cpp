@@ -2,6 +2,7 @@
 
 #include "app/appsettings.h"
 #include "app/appsetup.h"
+#include "app/firstframereporter.h"
 #include "app/session.h"
 #include "app/synccontroller.h"
 #include "platform/networkmonitor.h"
@@ -17,6 +18,7 @@
 #include <QDir>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
+#include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QtQml/QQmlExtensionPlugin>
 
@@ -62,7 +64,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption selfTestOption(u"self-test"_s, u"Load every page on a temporary store, then quit."_s);
     const QCommandLineOption sizeOption(u"window-size"_s, u"Start with this window size (e.g. 400x800: a phone)."_s,
                                         u"WxH"_s);
-    parser.addOptions({dataDirOption, selfTestOption, sizeOption});
+    // For fieldnotes-bench app: prints one line with the time (steady clock) the first frame that shows conversations
+    // was swapped. It reveals nothing but that time and the number of rows.
+    const QCommandLineOption firstFrameOption(u"report-first-frame"_s,
+                                              u"Print when the first frame with the conversations list was shown."_s);
+    parser.addOptions({dataDirOption, selfTestOption, sizeOption, firstFrameOption});
     parser.process(application);
     const bool selfTest = parser.isSet(selfTestOption);
 
@@ -109,6 +115,16 @@ int main(int argc, char *argv[])
             engine.rootObjects().constFirst()->setProperty("width", size.at(0).toInt());
             engine.rootObjects().constFirst()->setProperty("height", size.at(1).toInt());
         }
+    }
+    std::unique_ptr<app::FirstFrameReporter> firstFrame;
+    if (parser.isSet(firstFrameOption)) {
+        firstFrame = std::make_unique<app::FirstFrameReporter>(
+            qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst()), u"conversationList"_s,
+            [](qint64 swappedNs, int rows) {
+                const QByteArray line = app::FirstFrameReporter::formatLine(swappedNs, rows) + '\n';
+                std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+                std::fflush(stdout);
+            });
     }
     if (session.state() == app::Session::State::Locked && session.remembered())
         session.unlockWithKeystore();

@@ -273,6 +273,31 @@ public:
         int insightCount = 0;
         int openLeadCount = 0;
     };
+    /** Which leads leadSummaries() returns; empty members do not filter. */
+    struct LeadFilter
+    {
+        enum class Order {
+            Priority, ///< priority 1 first (none last), then the latest change
+            Newest, ///< the latest change first
+        };
+        QString accountId;
+        QString status; ///< "open" includes leads without a status
+        Order order = Order::Priority;
+        int limit = 50;
+        int offset = 0;
+    };
+    /** One row of a leads list, with its account's name. */
+    struct LeadSummary
+    {
+        QString id;
+        QString accountId;
+        QString accountName;
+        QString recommendation;
+        int priority = 0; ///< 0: not set
+        QString horizon;
+        QString status; ///< "open" when the record has none
+        QString outcome;
+    };
     /** A conversation found by search: by its own text or by one of its insights. */
     struct ConversationHit
     {
@@ -285,6 +310,8 @@ public:
     [[nodiscard]] Result<QList<InsightSummary>> insightSummaries(const InsightFilter &filter);
     /// By name; `nameContains` matches anywhere in the name, case-insensitively.
     [[nodiscard]] Result<QList<AccountSummary>> accountSummaries(const QString &nameContains, int limit, int offset);
+    /// In `filter.order`.
+    [[nodiscard]] Result<QList<LeadSummary>> leadSummaries(const LeadFilter &filter);
     /// search() restricted to conversations: an insight hit stands for its conversation. Best first, no repeats.
     [[nodiscard]] Result<QList<ConversationHit>> searchConversations(const QString &text, int limit);
 

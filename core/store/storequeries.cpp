@@ -30,6 +30,15 @@ struct Query
     }
 };
 
+// Query planning: `+x.deleted = 0` keeps SQLite from looking up rows through an index on `deleted` alone (every
+// live row has the same value, but without statistics the planner takes any equality for a selective one: a count
+// of one conversation's insights then visits every live insight). Lists read in a fixed order name the partial
+// index that holds that order (`INDEXED BY`), so the first page stops after its rows instead of sorting the table.
+// Counts of a record's children read only the index on the parent's id: a tombstone has no content (store.cpp:
+// remove, applyChange), so a deleted child has no parent id and needs no `deleted` check, which would read every
+// child's row (100k insights: every page of the table decrypted for one page of accounts).
+// fieldnotes-bench app measures both (docs/performance.md, issue 5).
+
 int pageSize(int limit)
 {
     return limit <= 0 ? kMaxPage : std::min(limit, kMaxPage);
@@ -49,10 +58,13 @@ Result<QList<Store::ConversationSummary>> Store::conversationSummaries(const Con
     if (filter.ids && filter.ids->isEmpty())
         return rows;
     Query q;
+    // Newest first through conversations_time unless an account or a list of ids narrows it down more.
+    const bool byTime = filter.accountId.isEmpty() && !filter.ids;
     q.sql = u"SELECT c.id, c.title, c.account_id, a.name, c.occurred_at, c.channel, c.status, "
-            u"(SELECT count(*) FROM insights i WHERE i.conversation_id = c.id AND i.deleted = 0) "
-            u"FROM conversations c LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted = 0"_s;
-    q.where(u"c.deleted = 0"_s);
+            u"(SELECT count(*) FROM insights i WHERE i.conversation_id = c.id) "
+            u"FROM conversations c %1LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted = 0"_s.arg(
+                byTime ? u"INDEXED BY conversations_time "_s : QString());
+    q.where(byTime ? u"c.deleted = 0"_s : u"+c.deleted = 0"_s);
     if (!filter.accountId.isEmpty())
         q.where(u"c.account_id = ?"_s, filter.accountId.toLower());
     if (!filter.from.isEmpty())
@@ -60,7 +72,7 @@ Result<QList<Store::ConversationSummary>> Store::conversationSummaries(const Con
     if (!filter.to.isEmpty())
         q.where(u"c.occurred_at < ?"_s, filter.to);
     if (!filter.kind.isEmpty() || !filter.tagId.isEmpty()) {
-        QString exists = u"EXISTS (SELECT 1 FROM insights i WHERE i.conversation_id = c.id AND i.deleted = 0"_s;
+        QString exists = u"EXISTS (SELECT 1 FROM insights i WHERE i.conversation_id = c.id AND +i.deleted = 0"_s;
         if (!filter.kind.isEmpty()) {
             exists += u" AND i.kind = ?"_s;
             q.values << filter.kind;
@@ -108,7 +120,7 @@ Result<QList<Store::InsightSummary>> Store::insightSummaries(const InsightFilter
     Query q;
     q.sql = u"SELECT i.id, i.conversation_id, i.account_id, a.name, i.kind, i.text, i.quote, i.importance, i.tags, "
             u"i.published FROM insights i LEFT JOIN accounts a ON a.id = i.account_id AND a.deleted = 0"_s;
-    q.where(u"i.deleted = 0"_s);
+    q.where(u"+i.deleted = 0"_s);
     if (!filter.accountId.isEmpty())
         q.where(u"i.account_id = ?"_s, filter.accountId.toLower());
     if (!filter.conversationId.isEmpty())
@@ -151,10 +163,10 @@ Result<QList<Store::AccountSummary>> Store::accountSummaries(const QString &name
 {
     Query q;
     q.sql = u"SELECT a.id, a.name, a.domain, a.segment, "
-            u"(SELECT count(*) FROM conversations c WHERE c.account_id = a.id AND c.deleted = 0), "
-            u"(SELECT count(*) FROM insights i WHERE i.account_id = a.id AND i.deleted = 0), "
-            u"(SELECT count(*) FROM leads l WHERE l.account_id = a.id AND l.deleted = 0 "
-            u"AND coalesce(l.status, 'open') = 'open') FROM accounts a"_s;
+            u"(SELECT count(*) FROM conversations c WHERE c.account_id = a.id), "
+            u"(SELECT count(*) FROM insights i WHERE i.account_id = a.id), "
+            u"(SELECT count(*) FROM leads l WHERE l.account_id = a.id AND +l.deleted = 0 "
+            u"AND coalesce(l.status, 'open') = 'open') FROM accounts a INDEXED BY accounts_name"_s;
     q.where(u"a.deleted = 0"_s);
     const QString needle = nameContains.trimmed();
     if (!needle.isEmpty()) {
@@ -178,6 +190,37 @@ Result<QList<Store::AccountSummary>> Store::accountSummaries(const QString &name
     return rows;
 }
 
+Result<QList<Store::LeadSummary>> Store::leadSummaries(const LeadFilter &filter)
+{
+    Query q;
+    q.sql = u"SELECT l.id, l.account_id, a.name, l.recommendation, l.priority, l.horizon, "
+            u"coalesce(l.status, 'open'), l.outcome "
+            u"FROM leads l LEFT JOIN accounts a ON a.id = l.account_id AND a.deleted = 0"_s;
+    q.where(u"l.deleted = 0"_s);
+    if (!filter.accountId.isEmpty())
+        q.where(u"l.account_id = ?"_s, filter.accountId.toLower());
+    if (!filter.status.isEmpty())
+        q.where(u"coalesce(l.status, 'open') = ?"_s, filter.status);
+    q.sql += filter.order == LeadFilter::Order::Priority
+        ? u" ORDER BY l.priority IS NULL, l.priority, l.hlc DESC, l.id LIMIT ? OFFSET ?"_s
+        : u" ORDER BY l.hlc DESC, l.id LIMIT ? OFFSET ?"_s;
+    q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
+    const QByteArray sql = q.sql.toUtf8();
+    auto stmt = m_db.prepare(sql.constData());
+    if (!stmt)
+        return stmt.error();
+    for (int i = 0; i < q.values.size(); ++i)
+        stmt->bindVariant(i + 1, q.values.at(i));
+    QList<LeadSummary> rows;
+    if (auto r = stmt->forEachRow([&] {
+        rows << LeadSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3),
+                            stmt->isNull(4) ? 0 : int(stmt->integer(4)), stmt->text(5), stmt->text(6),
+                            stmt->text(7)};
+    }); !r)
+        return r.error();
+    return rows;
+}
+
 Result<QList<Store::ConversationHit>> Store::searchConversations(const QString &text, int limit)
 {
     QList<ConversationHit> result;
@@ -194,7 +237,7 @@ Result<QList<Store::ConversationHit>> Store::searchConversations(const QString &
     }
     QHash<QString, QString> conversationOfInsight;
     if (!insightIds.isEmpty()) {
-        const QByteArray sql = u"SELECT id, conversation_id FROM insights WHERE deleted = 0 AND "
+        const QByteArray sql = u"SELECT id, conversation_id FROM insights WHERE +deleted = 0 AND "
                                u"conversation_id IS NOT NULL AND id IN (%1)"_s.arg(placeholders(insightIds.size()))
                                    .toUtf8();
         auto stmt = m_db.prepare(sql.constData());

@@ -6,6 +6,9 @@
 #include "store/storedirectory.h"
 #include "sync/client/syncengine.h"
 
+#include "sync/client/apiclient.h"
+
+#include <QRegularExpression>
 #include <QSysInfo>
 
 using namespace Qt::Literals::StringLiterals;
@@ -127,22 +130,106 @@ QString SyncController::role() const
     return m_engine ? m_engine->role() : QString();
 }
 
-void SyncController::signIn(const QString &serverUrl, const QString &email, const QString &password)
+QStringList SyncController::pinnedKeys() const
 {
-    if (!m_engine || m_busy)
+    return m_engine ? m_engine->pinnedKeys() : QStringList();
+}
+
+void SyncController::signIn(const QString &serverUrl, const QString &email, const QString &password,
+                            const QString &pins)
+{
+    if (m_busy)
         return;
+    const auto refuse = [this](const QString &message) {
+        setBusy(false, message);
+        Q_EMIT signInFinished(false);
+    };
+    if (!m_engine)
+        return refuse(m_session->store() ? tr("This device has no keystore to keep a sign-in in; it stays local-only.")
+                                         : tr("Unlock the store first."));
+    if (auto url = sync::ApiClient::checkServerUrl(serverUrl); !url)
+        return refuse(url.error().message);
+    if (email.trimmed().isEmpty() || password.isEmpty())
+        return refuse(tr("Enter your e-mail address and password."));
+    const QStringList newPins = pins.split(QRegularExpression(u"[\\s,]+"_s), Qt::SkipEmptyParts);
+    for (const QString &pin : newPins) {
+        if (!validPin(pin))
+            return refuse(tr("A certificate pin is the base64 SHA-256 hash of the server's public key (44 characters)."));
+    }
     setBusy(true);
+    const QStringList previousPins = m_engine->pinnedKeys();
+    if (!newPins.isEmpty())
+        m_engine->setPinnedKeys(newPins);
     QByteArray secret = password.toUtf8();
     const QString deviceName = QSysInfo::machineHostName() + u" (Fieldnotes)"_s;
     QPointer<SyncController> self(this);
-    m_engine->signIn(serverUrl, email, secret, deviceName, [self](Result<void> r) {
+    m_engine->signIn(serverUrl.trimmed(), email.trimmed(), secret, deviceName, [self, previousPins](Result<void> r) {
         if (!self)
             return;
+        if (!r && self->m_engine)
+            self->m_engine->setPinnedKeys(previousPins); // a failed sign-in changes nothing
         self->setBusy(false, r ? QString() : r.error().message);
         Q_EMIT self->changed();
         Q_EMIT self->signInFinished(r.ok());
     });
     secret.fill('\0');
+}
+
+bool SyncController::validPin(const QString &pin)
+{
+    return QByteArray::fromBase64(pin.trimmed().toLatin1(), QByteArray::AbortOnBase64DecodingErrors).size() == 32;
+}
+
+bool SyncController::addPinnedKey(const QString &pin)
+{
+    if (!m_engine) {
+        setPinError(m_session->store() ? tr("This device has no keystore to keep a sign-in in; it stays local-only.")
+                                       : tr("Unlock the store first."));
+        return false;
+    }
+    const QString trimmed = pin.trimmed();
+    if (!validPin(trimmed)) {
+        setPinError(tr("A certificate pin is the base64 SHA-256 hash of the server's public key (44 characters)."));
+        return false;
+    }
+    QStringList pins = m_engine->pinnedKeys();
+    if (pins.contains(trimmed)) {
+        setPinError(tr("This pin is already there."));
+        return false;
+    }
+    pins << trimmed;
+    return savePins(pins);
+}
+
+bool SyncController::removePinnedKey(const QString &pin)
+{
+    if (!m_engine)
+        return false;
+    QStringList pins = m_engine->pinnedKeys();
+    if (!pins.removeAll(pin.trimmed())) {
+        setPinError(tr("There is no such pin."));
+        return false;
+    }
+    return savePins(pins);
+}
+
+bool SyncController::savePins(const QStringList &pins)
+{
+    if (auto r = m_engine->savePinnedKeys(pins); !r) {
+        setPinError(r.error().message);
+        return false;
+    }
+    setPinError(QString());
+    Q_EMIT changed();
+    return true;
+}
+
+void SyncController::setPinError(const QString &error)
+{
+    if (error == m_pinError)
+        return;
+    m_pinError = error;
+    Q_EMIT pinErrorChanged();
 }
 
 void SyncController::signOut()

@@ -42,6 +42,8 @@ class SyncController : public QObject
     Q_PROPERTY(QString role READ role NOTIFY changed)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     Q_PROPERTY(QString signInError READ signInError NOTIFY busyChanged)
+    Q_PROPERTY(QStringList pinnedKeys READ pinnedKeys NOTIFY changed)
+    Q_PROPERTY(QString pinError READ pinError NOTIFY pinErrorChanged)
 
 public:
     /// The same values as sync::SyncEngine::Status, for QML.
@@ -65,9 +67,19 @@ public:
     [[nodiscard]] bool busy() const { return m_busy; }
     [[nodiscard]] QString signInError() const { return m_signInError; }
     [[nodiscard]] sync::SyncEngine *engine() const { return m_engine.get(); }
+    [[nodiscard]] QStringList pinnedKeys() const;
+    [[nodiscard]] QString pinError() const { return m_pinError; }
 
-    /// Signs the open store in; signInFinished() tells the outcome (and signInError the reason).
-    Q_INVOKABLE void signIn(const QString &serverUrl, const QString &email, const QString &password);
+    /**
+     * Signs the open store in; signInFinished() tells the outcome (and signInError the reason). `pins` (optional:
+     * base64 SHA-256 SPKI hashes separated by commas, spaces or new lines) replace the saved pins for this sign-in
+     * and are kept with the account when it succeeds; on any failure the saved pins stay as they were.
+     */
+    Q_INVOKABLE void signIn(const QString &serverUrl, const QString &email, const QString &password,
+                            const QString &pins = QString());
+    /// Adds a certificate pin to the account's pins (kept in the encrypted store, where the engine reads them).
+    Q_INVOKABLE bool addPinnedKey(const QString &pin);
+    Q_INVOKABLE bool removePinnedKey(const QString &pin);
     Q_INVOKABLE void signOut();
     Q_INVOKABLE void syncNow();
     Q_INVOKABLE void confirmMassDelete();
@@ -78,6 +90,7 @@ Q_SIGNALS:
     void changed();
     void busyChanged();
     void signInFinished(bool ok);
+    void pinErrorChanged();
     /// The server revoked this device: its data is gone from it.
     void revoked();
 
@@ -85,6 +98,9 @@ private:
     void open();
     void close();
     void setBusy(bool busy, const QString &error = {});
+    void setPinError(const QString &error);
+    static bool validPin(const QString &pin);
+    bool savePins(const QStringList &pins);
 
     Session *m_session;
     KeyStore *m_keyStore;
@@ -92,6 +108,7 @@ private:
     std::unique_ptr<sync::SyncEngine> m_engine;
     bool m_busy = false;
     QString m_signInError;
+    QString m_pinError;
 };
 
 } // namespace fieldnotes::app

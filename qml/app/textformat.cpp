@@ -83,6 +83,59 @@ QString channelLabel(const QString &channel)
     return channel;
 }
 
+QStringList leadStatuses()
+{
+    return {u"open"_s, u"accepted"_s, u"declined"_s, u"done"_s};
+}
+
+QStringList horizons()
+{
+    return {u"now"_s, u"quarter"_s, u"year"_s};
+}
+
+QString leadStatusLabel(const QString &status)
+{
+    static const char *const labels[][2] = {
+        {"open", QT_TRANSLATE_NOOP("TextFormat", "Open")},
+        {"accepted", QT_TRANSLATE_NOOP("TextFormat", "Accepted")},
+        {"declined", QT_TRANSLATE_NOOP("TextFormat", "Declined")},
+        {"done", QT_TRANSLATE_NOOP("TextFormat", "Done")},
+    };
+    for (const auto &label : labels) {
+        if (status == QLatin1StringView(label[0]))
+            return QCoreApplication::translate("TextFormat", label[1]);
+    }
+    return status.isEmpty() ? QCoreApplication::translate("TextFormat", "Open") : status;
+}
+
+QString horizonLabel(const QString &horizon)
+{
+    static const char *const labels[][2] = {
+        {"now", QT_TRANSLATE_NOOP("TextFormat", "Now")},
+        {"quarter", QT_TRANSLATE_NOOP("TextFormat", "This quarter")},
+        {"year", QT_TRANSLATE_NOOP("TextFormat", "Next year")},
+    };
+    for (const auto &label : labels) {
+        if (horizon == QLatin1StringView(label[0]))
+            return QCoreApplication::translate("TextFormat", label[1]);
+    }
+    return horizon;
+}
+
+QString priorityLabel(int priority)
+{
+    switch (priority) {
+    case 1:
+        return QCoreApplication::translate("TextFormat", "High priority");
+    case 2:
+        return QCoreApplication::translate("TextFormat", "Medium priority");
+    case 3:
+        return QCoreApplication::translate("TextFormat", "Low priority");
+    default:
+        return QString();
+    }
+}
+
 QString isoUtc(const QDateTime &time)
 {
     return time.toUTC().toString(u"yyyy-MM-ddTHH:mm:ss'Z'"_s);

@@ -26,6 +26,14 @@ namespace TextFormat {
 [[nodiscard]] QStringList insightKinds();
 [[nodiscard]] QStringList channels();
 
+/// Lead labels: status ("open" -> "Open"), horizon ("quarter" -> "This quarter"), priority (1 -> "High"; 0 -> "").
+[[nodiscard]] QString leadStatusLabel(const QString &status);
+[[nodiscard]] QString horizonLabel(const QString &horizon);
+[[nodiscard]] QString priorityLabel(int priority);
+/// The lead statuses and horizons in the order the UI offers them (API values).
+[[nodiscard]] QStringList leadStatuses();
+[[nodiscard]] QStringList horizons();
+
 /// A UTC ISO 8601 stamp of `time`, seconds precision ("2026-11-28T09:30:00Z").
 [[nodiscard]] QString isoUtc(const QDateTime &time);
 

@@ -63,26 +63,32 @@ ColumnLayout {
             }
         }
     }
-    RowLayout {
+    // The label goes above the five stars when both do not fit on one line (a 360 px phone, a longer translation).
+    GridLayout {
         Layout.fillWidth: true
-        spacing: 0
+        columns: importanceLabel.implicitWidth + Theme.spacing + stars.implicitWidth <= root.width ? 2 : 1
+        columnSpacing: Theme.spacing
+        rowSpacing: 0
         Label {
+            id: importanceLabel
             text: qsTr("Importance")
             color: Theme.subtleText
-            Layout.rightMargin: Theme.spacing
         }
-        Repeater {
-            model: 5
-            delegate: ToolButton {
-                required property int index
-                objectName: "importance_" + (index + 1)
-                text: index < root.importance ? "\u2605" : "\u2606"
-                font.pixelSize: 20
-                implicitWidth: Theme.hitTarget
-                implicitHeight: Theme.hitTarget
-                focusPolicy: Qt.NoFocus
-                Accessible.name: qsTr("Importance %1 of 5").arg(index + 1)
-                onClicked: root.importance = index + 1
+        Row {
+            id: stars
+            Repeater {
+                model: 5
+                delegate: ToolButton {
+                    required property int index
+                    objectName: "importance_" + (index + 1)
+                    text: index < root.importance ? "\u2605" : "\u2606"
+                    font.pixelSize: 20
+                    implicitWidth: Theme.hitTarget
+                    implicitHeight: Theme.hitTarget
+                    focusPolicy: Qt.NoFocus
+                    Accessible.name: qsTr("Importance %1 of 5").arg(index + 1)
+                    onClicked: root.importance = index + 1
+                }
             }
         }
     }

@@ -18,9 +18,11 @@ ItemDelegate {
     required property string tagNames
     property bool showAccount: true
     property bool showPublish: true
+    property bool showDelete: false
 
     signal publishRequested(string insightId)
     signal unpublishRequested(string insightId)
+    signal deleteRequested(string insightId)
 
     width: ListView.view ? ListView.view.width : implicitWidth
     objectName: "insight_" + index
@@ -97,6 +99,15 @@ ItemDelegate {
             implicitHeight: Theme.hitTarget
             Accessible.name: root.published ? qsTr("Unpublish this insight") : qsTr("Review and publish to sales")
             onClicked: root.published ? root.unpublishRequested(root.insightId) : root.publishRequested(root.insightId)
+        }
+        ToolButton {
+            objectName: "deleteInsightButton_" + root.index
+            visible: root.showDelete
+            text: "\u2715"
+            implicitWidth: Theme.hitTarget
+            implicitHeight: Theme.hitTarget
+            Accessible.name: qsTr("Delete this insight")
+            onClicked: root.deleteRequested(root.insightId)
         }
     }
 }

@@ -9,10 +9,14 @@ Page {
 
     property string selectedId
     property bool showTags: false
+    // The signed-in role: sales reads the briefs, marketing also edits (tests set it).
+    property string role: AppSync.role
     readonly property bool wide: width >= Theme.wideWidth
     readonly property bool detailOpen: selectedId.length > 0 || showTags
 
     signal openConversation(string conversationId)
+    signal openLead(string leadId)
+    signal newLeadRequested(string accountId)
 
     function newAccount() {
         newAccountDialog.open()
@@ -26,6 +30,32 @@ Page {
     RecordActions {
         id: actions
         session: AppSession
+        role: root.role
+    }
+    RolePolicy {
+        id: policy
+        role: root.role
+    }
+
+    // Deleting an account takes its contacts with it; conversations, insights and leads stay (decision 0012).
+    ConfirmDeleteDialog {
+        id: deleteAccountDialog
+        objectName: "deleteAccountDialog"
+        property string accountId
+        property string accountName
+        property int contactCount: 0
+        title: qsTr("Delete %1?").arg(accountName)
+        message: qsTr("The account is deleted on every device of your team once this device syncs.") + " "
+                 + (contactCount > 0 ? qsTr("Its %n contact(s) go with it.", "", contactCount) + " " : "")
+                 + qsTr("Its conversations, insights and leads stay, without an account.")
+        onConfirmed: {
+            if (!actions.removeAccount(accountId)) {
+                errorText = actions.errorMessage
+                open()
+            } else if (root.selectedId === accountId) {
+                root.selectedId = ""
+            }
+        }
     }
 
     Dialog {
@@ -89,6 +119,7 @@ Page {
                 title: qsTr("Accounts")
                 ToolButton {
                     objectName: "tagsButton"
+                    visible: policy.canEdit
                     text: "#"
                     font.pixelSize: 20
                     implicitWidth: Theme.hitTarget
@@ -103,6 +134,7 @@ Page {
                 }
                 ToolButton {
                     objectName: "newAccountButton"
+                    visible: policy.canEdit
                     text: "+"
                     font.pixelSize: 24
                     implicitWidth: Theme.hitTarget
@@ -153,23 +185,42 @@ Page {
                                 root.showTags = false
                                 root.selectedId = accountId
                             }
-                            contentItem: ColumnLayout {
-                                spacing: 2
-                                Label {
+                            contentItem: RowLayout {
+                                spacing: Theme.spacing
+                                ColumnLayout {
                                     Layout.fillWidth: true
-                                    text: row.name
-                                    font.weight: Font.Medium
-                                    elide: Label.ElideRight
+                                    spacing: 2
+                                    Label {
+                                        Layout.fillWidth: true
+                                        text: row.name
+                                        font.weight: Font.Medium
+                                        elide: Label.ElideRight
+                                    }
+                                    Label {
+                                        Layout.fillWidth: true
+                                        text: (row.segment.length > 0 ? row.segment + " · " : "")
+                                              + (policy.canCapture ? qsTr("%n conversation(s)", "", row.conversationCount) + " · " : "")
+                                              + qsTr("%n insight(s)", "", row.insightCount)
+                                              + (row.openLeadCount > 0 ? " · " + qsTr("%n open lead(s)", "", row.openLeadCount) : "")
+                                        color: Theme.subtleText
+                                        font.pixelSize: 13
+                                        elide: Label.ElideRight
+                                    }
                                 }
-                                Label {
-                                    Layout.fillWidth: true
-                                    text: (row.segment.length > 0 ? row.segment + " · " : "")
-                                          + qsTr("%n conversation(s)", "", row.conversationCount) + " · "
-                                          + qsTr("%n insight(s)", "", row.insightCount)
-                                          + (row.openLeadCount > 0 ? " · " + qsTr("%n open lead(s)", "", row.openLeadCount) : "")
-                                    color: Theme.subtleText
-                                    font.pixelSize: 13
-                                    elide: Label.ElideRight
+                                ToolButton {
+                                    objectName: "deleteAccount_" + row.index
+                                    visible: policy.canEdit
+                                    text: "\u2715"
+                                    implicitWidth: Theme.hitTarget
+                                    implicitHeight: Theme.hitTarget
+                                    Accessible.name: qsTr("Delete the account %1").arg(row.name)
+                                    onClicked: {
+                                        deleteAccountDialog.accountId = row.accountId
+                                        deleteAccountDialog.accountName = row.name
+                                        deleteAccountDialog.contactCount = actions.contactCount(row.accountId)
+                                        deleteAccountDialog.errorText = ""
+                                        deleteAccountDialog.open()
+                                    }
                                 }
                             }
                         }
@@ -177,7 +228,9 @@ Page {
                         EmptyState {
                             anchors.fill: parent
                             visible: list.count === 0
-                            text: search.text.length > 0 ? qsTr("No account matches.") : qsTr("No accounts yet. Tap + to add one.")
+                            text: search.text.length > 0 ? qsTr("No account matches.")
+                                  : policy.canEdit ? qsTr("No accounts yet. Tap + to add one.")
+                                                   : qsTr("No accounts yet. They arrive when this device syncs.")
                         }
                 }
             }
@@ -198,7 +251,7 @@ Page {
             EmptyState {
                 anchors.fill: parent
                 visible: !root.detailOpen
-                text: qsTr("Pick an account to see its conversations, insights and leads.")
+                text: qsTr("Pick an account to see its brief: leads, insights, quotes and contacts.")
             }
         }
     }
@@ -209,7 +262,10 @@ Page {
             accountId: root.selectedId
             showBack: !root.wide
             onBackClicked: root.selectedId = ""
+            role: root.role
             onOpenConversation: id => root.openConversation(id)
+            onOpenLead: id => root.openLead(id)
+            onNewLeadRequested: id => root.newLeadRequested(id)
         }
     }
     Component {

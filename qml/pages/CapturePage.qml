@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Fieldnotes
 
@@ -15,6 +16,8 @@ Page {
     readonly property alias editor: editor
 
     signal backClicked
+    // The conversation was deleted: the list closes this page.
+    signal deleted
 
     function save() {
         editor.save()
@@ -37,6 +40,35 @@ Page {
         id: publishDialog
         actions: actions
     }
+    // Deleting the conversation asks about its insights (decision 0012: they stay unless the box is checked).
+    ConfirmDeleteDialog {
+        id: deleteConversationDialog
+        objectName: "deleteConversationDialog"
+        property int insightCount: 0
+        title: qsTr("Delete this conversation?")
+        message: qsTr("It is deleted on every device of your team once this device syncs.")
+                 + (insightCount > 0 ? " " + qsTr("Its insights stay, on their account, unless you delete them too.") : "")
+        optionText: insightCount > 0 ? qsTr("Also delete its %n insight(s)", "", insightCount) : ""
+        onConfirmed: withInsights => {
+            const id = editor.conversationId
+            editor.close()
+            if (actions.removeConversation(id, withInsights)) {
+                root.deleted()
+            } else {
+                editor.load(id)
+                errorText = actions.errorMessage
+                open()
+            }
+        }
+    }
+    ConfirmDeleteDialog {
+        id: deleteInsightDialog
+        objectName: "deleteInsightDialog"
+        property string insightId
+        title: qsTr("Delete this insight?")
+        message: qsTr("It is deleted on every device of your team once this device syncs, and sales no longer see it.")
+        onConfirmed: if (!actions.remove("insight", insightId)) { errorText = actions.errorMessage; open() }
+    }
 
     header: AppHeader {
         title: editor.title.length > 0 ? editor.title : qsTr("Conversation")
@@ -45,10 +77,38 @@ Page {
             editor.save()
             root.backClicked()
         }
+        ToolButton {
+            objectName: "conversationMenuButton"
+            visible: editor.conversationId.length > 0
+            text: "\u22EE"
+            font.pixelSize: 20
+            implicitWidth: Theme.hitTarget
+            implicitHeight: Theme.hitTarget
+            Accessible.name: qsTr("More actions")
+            onClicked: conversationMenu.open()
+            Menu {
+                id: conversationMenu
+                y: parent.height
+                MenuItem {
+                    objectName: "deleteConversationButton"
+                    text: qsTr("Delete conversation\u2026")
+                    implicitHeight: Theme.hitTarget
+                    Accessible.name: qsTr("Delete this conversation")
+                    onTriggered: {
+                        editor.save()
+                        deleteConversationDialog.insightCount = actions.insightCount(editor.conversationId)
+                        deleteConversationDialog.errorText = ""
+                        deleteConversationDialog.open()
+                    }
+                }
+            }
+        }
         Label {
             objectName: "saveState"
             text: editor.errorMessage.length > 0 ? qsTr("Not saved") : editor.unsaved ? qsTr("Saving\u2026") : qsTr("Saved")
-            color: editor.errorMessage.length > 0 ? Theme.warning : Theme.subtleText
+            // The toolbar's own foreground: the theme's subtle grey is unreadable on the accent colour.
+            color: editor.errorMessage.length > 0 ? Theme.warning : Material.foreground
+            opacity: 0.85
             rightPadding: Theme.spacing
             Accessible.name: text
         }
@@ -185,18 +245,24 @@ Page {
                 choices: editor.channels.map(c => ({ value: c, label: editor.channelLabel(c) }))
                 onPicked: value => editor.channel = value
             }
+            // The consent text wraps beside its switch: on a phone it would not fit on one line.
             RowLayout {
                 Layout.fillWidth: true
                 Switch {
+                    id: consentSwitch
                     objectName: "consentSwitch"
-                    text: qsTr("The customer agreed to notes being taken")
                     checked: editor.consent
                     implicitHeight: Theme.hitTarget
                     Accessible.name: qsTr("Consent given")
                     onToggled: editor.consent = checked
                 }
-                Item {
+                Label {
                     Layout.fillWidth: true
+                    text: qsTr("The customer agreed to notes being taken")
+                    wrapMode: Text.WordWrap
+                    TapHandler {
+                        onTapped: editor.consent = !editor.consent
+                    }
                 }
                 Switch {
                     objectName: "finalSwitch"
@@ -304,8 +370,14 @@ Page {
                 delegate: InsightDelegate {
                     Layout.fillWidth: true
                     showAccount: false
+                    showDelete: true
                     onPublishRequested: id => publishDialog.review(id)
                     onUnpublishRequested: id => actions.setPublished(id, false)
+                    onDeleteRequested: id => {
+                        deleteInsightDialog.insightId = id
+                        deleteInsightDialog.errorText = ""
+                        deleteInsightDialog.open()
+                    }
                 }
             }
         }

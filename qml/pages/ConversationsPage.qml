@@ -227,6 +227,7 @@ Page {
                 conversationId: root.selectedId
                 showBack: !root.wide
                 onBackClicked: root.selectedId = ""
+                onDeleted: root.selectedId = ""
             }
             EmptyState {
                 anchors.fill: parent

@@ -10,20 +10,32 @@ Page {
     id: root
 
     readonly property alias model: insights
+    // The signed-in role: sales reads published insights only, and cannot publish, unpublish or delete (tests set it).
+    property string role: AppSync.role
+    // The insights are read the first time the page is shown, not at start: the newest-first page reads the whole
+    // table (there is no index on the change time), seconds at 100k insights (docs/performance.md, issue 5).
+    property bool shown: false
 
     function focusSearch() {
         kindFilter.forceActiveFocus()
     }
 
     objectName: "insightsPage"
+    onVisibleChanged: if (visible) shown = true
+    Component.onCompleted: if (visible) shown = true
 
     InsightListModel {
         id: insights
-        session: AppSession
+        session: root.shown ? AppSession : null
     }
     RecordActions {
         id: actions
         session: AppSession
+        role: root.role
+    }
+    RolePolicy {
+        id: policy
+        role: root.role
     }
     ConversationEditor {
         id: labels
@@ -36,6 +48,14 @@ Page {
         id: tagChoices
         session: AppSession
         entity: "tag"
+    }
+    ConfirmDeleteDialog {
+        id: deleteInsightDialog
+        objectName: "deleteInsightDialog"
+        property string insightId
+        title: qsTr("Delete this insight?")
+        message: qsTr("It is deleted on every device of your team once this device syncs, and sales no longer see it.")
+        onConfirmed: if (!actions.remove("insight", insightId)) { errorText = actions.errorMessage; open() }
     }
     PublishReviewDialog {
         id: publishDialog
@@ -99,6 +119,7 @@ Page {
             ComboBox {
                 id: publishedFilter
                 objectName: "insightPublishedFilter"
+                visible: policy.canEdit
                 width: 190
                 implicitHeight: Theme.hitTarget
                 model: [qsTr("Published or not"), qsTr("Published"), qsTr("Not published")]
@@ -138,14 +159,22 @@ Page {
                 model: insights
                 ScrollBar.vertical: ScrollBar {}
                 delegate: InsightDelegate {
+                    showDelete: policy.canEdit
+                    showPublish: policy.canEdit
                     onPublishRequested: id => publishDialog.review(id)
                     onUnpublishRequested: id => actions.setPublished(id, false)
+                    onDeleteRequested: id => {
+                        deleteInsightDialog.insightId = id
+                        deleteInsightDialog.errorText = ""
+                        deleteInsightDialog.open()
+                    }
                 }
             }
                 EmptyState {
                     anchors.fill: parent
                     visible: list.count === 0
-                    text: qsTr("No insights here yet. Add them while you capture a conversation.")
+                    text: policy.canEdit ? qsTr("No insights here yet. Add them while you capture a conversation.")
+                                         : qsTr("No published insights here yet. Marketing publishes them to you.")
                 }
 
         }

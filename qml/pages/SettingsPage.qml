@@ -2,13 +2,47 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import QtQuick.Dialogs
 import Fieldnotes
 
-// Settings: when the app locks itself, the passphrase, the theme. Server settings join with the sync engine.
+// Settings: the server (who is signed in, certificate pins), export and import, when the app locks itself, the
+// passphrase, the theme.
 Page {
     id: root
 
+    readonly property var entityLabels: ({
+        account: qsTr("Accounts"), contact: qsTr("Contacts"), conversation: qsTr("Conversations"),
+        insight: qsTr("Insights"), tag: qsTr("Tags"), lead: qsTr("Leads"), guide: qsTr("Interview guides")
+    })
+    readonly property var formats: ["json", "csv", "markdown"]
+
+    // Sign in or out happens on the Sync page: Main.qml switches to it.
+    signal openSyncRequested
+
     objectName: "settingsPage"
+
+    DataTransfer {
+        id: transfer
+        session: AppSession
+    }
+    FileDialog {
+        id: exportDialog
+        objectName: "exportFileDialog"
+        title: qsTr("Export to")
+        fileMode: FileDialog.SaveFile
+        currentFile: "file:///fieldnotes-export." + (formatBox.currentIndex === 2 ? "md" : root.formats[formatBox.currentIndex])
+        onAccepted: transfer.exportTo(root.formats[formatBox.currentIndex],
+                                      entityBox.currentIndex > 0 ? transfer.entities[entityBox.currentIndex - 1] : "",
+                                      selectedFile)
+    }
+    FileDialog {
+        id: importDialog
+        objectName: "importFileDialog"
+        title: qsTr("Import accounts from a CSV file")
+        fileMode: FileDialog.OpenFile
+        nameFilters: [qsTr("CSV files (*.csv)"), qsTr("All files (*)")]
+        onAccepted: transfer.importAccounts(selectedFile)
+    }
 
     header: AppHeader {
         title: qsTr("Settings")
@@ -36,6 +70,176 @@ Page {
             x: Theme.margin
             width: Math.min(flick.width - 2 * Theme.margin, 560)
             spacing: Theme.spacing
+
+            Label {
+                text: qsTr("Server")
+                font.weight: Font.Medium
+                Layout.topMargin: Theme.margin
+            }
+            Label {
+                objectName: "serverStatusLabel"
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                text: AppSync.signedIn ? qsTr("Signed in as %1 (%2) on %3").arg(AppSync.userEmail).arg(AppSync.role).arg(AppSync.serverUrl)
+                                       : qsTr("Local-only: nothing leaves this device.")
+            }
+            Flow {
+                Layout.fillWidth: true
+                spacing: Theme.spacing
+                Button {
+                    objectName: "settingsSignInButton"
+                    visible: !AppSync.signedIn
+                    text: qsTr("Sign in…")
+                    implicitHeight: Theme.hitTarget
+                    Accessible.name: qsTr("Sign in to your team's server")
+                    onClicked: root.openSyncRequested()
+                }
+                Button {
+                    objectName: "settingsSyncButton"
+                    visible: AppSync.signedIn
+                    text: qsTr("Sync status…")
+                    implicitHeight: Theme.hitTarget
+                    Accessible.name: qsTr("Open the Sync page")
+                    onClicked: root.openSyncRequested()
+                }
+                Button {
+                    objectName: "settingsSignOutButton"
+                    visible: AppSync.signedIn
+                    text: qsTr("Sign out")
+                    flat: true
+                    enabled: !AppSync.busy
+                    implicitHeight: Theme.hitTarget
+                    Accessible.name: qsTr("Sign out of the server")
+                    onClicked: AppSync.signOut()
+                }
+            }
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("Certificate pins: with any, only a server whose public key matches one is accepted (base64 SHA-256 of its SubjectPublicKeyInfo).")
+                color: Theme.subtleText
+                wrapMode: Text.WordWrap
+            }
+            Repeater {
+                model: AppSync.pinnedKeys
+                delegate: RowLayout {
+                    id: pinRow
+                    required property int index
+                    required property string modelData
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: pinRow.modelData
+                        font.family: "monospace"
+                        wrapMode: Text.WrapAnywhere
+                    }
+                    ToolButton {
+                        objectName: "removePin_" + pinRow.index
+                        text: "\u2715"
+                        implicitWidth: Theme.hitTarget
+                        implicitHeight: Theme.hitTarget
+                        Accessible.name: qsTr("Remove the pin %1").arg(pinRow.modelData)
+                        onClicked: AppSync.removePinnedKey(pinRow.modelData)
+                    }
+                }
+            }
+            RowLayout {
+                Layout.fillWidth: true
+                TextField {
+                    id: newPin
+                    objectName: "newPinField"
+                    Layout.fillWidth: true
+                    implicitHeight: Theme.hitTarget
+                    placeholderText: qsTr("Add a pin")
+                    inputMethodHints: Qt.ImhNoAutoUppercase | Qt.ImhNoPredictiveText
+                    Accessible.name: qsTr("New certificate pin")
+                    onAccepted: addPin.clicked()
+                }
+                Button {
+                    id: addPin
+                    objectName: "addPinButton"
+                    text: qsTr("Add")
+                    implicitHeight: Theme.hitTarget
+                    enabled: newPin.text.trim().length > 0
+                    Accessible.name: qsTr("Add the pin")
+                    onClicked: if (AppSync.addPinnedKey(newPin.text)) newPin.clear()
+                }
+            }
+            Label {
+                objectName: "pinError"
+                Layout.fillWidth: true
+                visible: AppSync.pinError.length > 0
+                text: AppSync.pinError
+                color: Theme.warning
+                wrapMode: Text.WordWrap
+            }
+
+            Label {
+                text: qsTr("Export and import")
+                font.weight: Font.Medium
+                Layout.topMargin: Theme.margin
+            }
+            Flow {
+                Layout.fillWidth: true
+                spacing: Theme.spacing
+                ComboBox {
+                    id: formatBox
+                    objectName: "exportFormatBox"
+                    implicitHeight: Theme.hitTarget
+                    implicitWidth: 150
+                    model: [qsTr("JSON"), qsTr("CSV"), qsTr("Markdown")]
+                    Accessible.name: qsTr("Export format")
+                }
+                ComboBox {
+                    id: entityBox
+                    objectName: "exportEntityBox"
+                    implicitHeight: Theme.hitTarget
+                    implicitWidth: 200
+                    model: [qsTr("All records")].concat(transfer.entities.map(e => root.entityLabels[e] || e))
+                    Accessible.name: qsTr("Records to export")
+                }
+                Button {
+                    objectName: "exportButton"
+                    text: qsTr("Export…")
+                    implicitHeight: Theme.hitTarget
+                    // A CSV file holds one kind of record.
+                    enabled: formatBox.currentIndex !== 1 || entityBox.currentIndex > 0
+                    Accessible.name: qsTr("Export to a file")
+                    onClicked: exportDialog.open()
+                }
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: formatBox.currentIndex === 1 && entityBox.currentIndex === 0
+                text: qsTr("A CSV file holds one kind of record: choose which.")
+                color: Theme.subtleText
+                wrapMode: Text.WordWrap
+            }
+            Button {
+                objectName: "importAccountsButton"
+                text: qsTr("Import accounts from CSV…")
+                implicitHeight: Theme.hitTarget
+                Accessible.name: qsTr("Import accounts and contacts from a CSV file")
+                onClicked: importDialog.open()
+            }
+            Label {
+                objectName: "transferMessage"
+                Layout.fillWidth: true
+                visible: transfer.message.length > 0
+                text: transfer.message
+                color: transfer.failed ? Theme.warning : Theme.subtleText
+                wrapMode: Text.WordWrap
+            }
+            Repeater {
+                model: transfer.skippedRows
+                delegate: Label {
+                    required property var modelData
+                    Layout.fillWidth: true
+                    text: modelData.skipped ? qsTr("Line %1 skipped: %2").arg(modelData.line).arg(modelData.reason)
+                                            : qsTr("Line %1, value left out: %2").arg(modelData.line).arg(modelData.reason)
+                    color: modelData.skipped ? Theme.warning : Theme.subtleText
+                    wrapMode: Text.WordWrap
+                }
+            }
 
             Label {
                 text: qsTr("Security")

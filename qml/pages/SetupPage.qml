@@ -3,18 +3,28 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Fieldnotes
 
-// First run: choose how to use Fieldnotes, then create the encrypted store with a passphrase.
+// First run: choose how to use Fieldnotes (sign in to the team's server, or stay local-only), create the encrypted
+// store with a passphrase, then (server chosen) sign in with the same form as the Sync page. Main.qml keeps this
+// page up after the store opens while serverChosen is set, until finished().
 Page {
     id: root
 
-    property bool localChosen: false
+    // "" (step 1: choose), "local" or "server" (step 2: the passphrase).
+    property string mode: ""
+    readonly property bool serverChosen: mode === "server"
+    // Step 3: the store is open; sign in, or go on local-only.
+    readonly property bool storeReady: AppSession.state === Session.Unlocked
+    readonly property bool localChosen: mode.length > 0 && !storeReady
     readonly property var strength: AppSession.passphraseStrength(passphrase.text)
+
+    // The first run is over: signed in, or the user went on local-only.
+    signal finished
 
     objectName: "setupPage"
     header: AppHeader {
-        title: qsTr("Welcome to Fieldnotes")
+        title: root.storeReady ? qsTr("Sign in") : qsTr("Welcome to Fieldnotes")
         showBack: root.localChosen && !AppSession.busy
-        onBackClicked: root.localChosen = false
+        onBackClicked: root.mode = ""
     }
 
     Flickable {
@@ -40,20 +50,37 @@ Page {
                 font.pixelSize: 16
             }
 
-            // Step 1: where the notes live. "Sign in to a server" joins this choice with the sync engine.
+            // Step 1: where the notes live.
             ColumnLayout {
                 Layout.fillWidth: true
-                visible: !root.localChosen
+                visible: root.mode.length === 0 && !root.storeReady
                 spacing: Theme.spacing
+                Button {
+                    objectName: "signInChoiceButton"
+                    Layout.fillWidth: true
+                    implicitHeight: Theme.hitTarget
+                    text: qsTr("Sign in to your team's server")
+                    highlighted: true
+                    Accessible.name: text
+                    onClicked: {
+                        root.mode = "server"
+                        passphrase.forceActiveFocus()
+                    }
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: qsTr("Insights reach your team and their insights reach you. This device keeps an encrypted copy that works offline.")
+                    wrapMode: Text.WordWrap
+                    color: Theme.subtleText
+                }
                 Button {
                     objectName: "stayLocalButton"
                     Layout.fillWidth: true
                     implicitHeight: Theme.hitTarget
                     text: qsTr("Stay local-only")
-                    highlighted: true
                     Accessible.name: text
                     onClicked: {
-                        root.localChosen = true
+                        root.mode = "local"
                         passphrase.forceActiveFocus()
                     }
                 }
@@ -72,7 +99,9 @@ Page {
                 spacing: Theme.spacing
                 Label {
                     Layout.fillWidth: true
-                    text: qsTr("Choose a passphrase. It unlocks your notes; nobody can recover it for you.")
+                    text: root.serverChosen
+                          ? qsTr("First, a passphrase for this device's encrypted store; then you sign in. It unlocks your notes here; nobody can recover it for you.")
+                          : qsTr("Choose a passphrase. It unlocks your notes; nobody can recover it for you.")
                     wrapMode: Text.WordWrap
                 }
                 PassphraseField {
@@ -138,6 +167,33 @@ Page {
                     Layout.alignment: Qt.AlignHCenter
                     running: AppSession.busy
                     visible: running
+                }
+            }
+
+            // Step 3: the store is open; sign in (AppSync, as on the Sync page), or go on local-only.
+            ColumnLayout {
+                objectName: "firstRunSignIn"
+                Layout.fillWidth: true
+                visible: root.storeReady
+                spacing: Theme.spacing
+                Label {
+                    Layout.fillWidth: true
+                    text: qsTr("Your encrypted store is ready. Sign in to your team's server:")
+                    wrapMode: Text.WordWrap
+                }
+                SignInForm {
+                    Layout.fillWidth: true
+                    onSignedIn: root.finished()
+                }
+                Button {
+                    objectName: "continueLocalButton"
+                    Layout.fillWidth: true
+                    implicitHeight: Theme.hitTarget
+                    flat: true
+                    enabled: !AppSync.busy
+                    text: qsTr("Not now: continue local-only")
+                    Accessible.name: qsTr("Continue local-only; sign in later on the Sync page")
+                    onClicked: root.finished()
                 }
             }
         }

@@ -49,57 +49,8 @@ Page {
                     color: Theme.subtleText
                     text: qsTr("Published insights, accounts and leads then reach your team; everything on this device stays encrypted and works offline.")
                 }
-                TextField {
-                    id: server
-                    objectName: "serverField"
+                SignInForm {
                     Layout.fillWidth: true
-                    implicitHeight: Theme.hitTarget
-                    placeholderText: qsTr("Server, e.g. https://fieldnotes.example.com")
-                    inputMethodHints: Qt.ImhUrlCharactersOnly | Qt.ImhNoAutoUppercase
-                    Accessible.name: qsTr("Server address")
-                }
-                TextField {
-                    id: email
-                    objectName: "emailField"
-                    Layout.fillWidth: true
-                    implicitHeight: Theme.hitTarget
-                    placeholderText: qsTr("E-mail")
-                    inputMethodHints: Qt.ImhEmailCharactersOnly | Qt.ImhNoAutoUppercase
-                    Accessible.name: qsTr("E-mail")
-                }
-                TextField {
-                    id: password
-                    objectName: "passwordField"
-                    Layout.fillWidth: true
-                    implicitHeight: Theme.hitTarget
-                    placeholderText: qsTr("Password")
-                    echoMode: TextInput.Password
-                    Accessible.name: qsTr("Password")
-                    onAccepted: signIn.clicked()
-                }
-                Label {
-                    Layout.fillWidth: true
-                    visible: AppSync.signInError.length > 0
-                    text: AppSync.signInError
-                    color: Theme.warning
-                    wrapMode: Text.WordWrap
-                }
-                Button {
-                    id: signIn
-                    objectName: "signInButton"
-                    text: AppSync.busy ? qsTr("Signing in…") : qsTr("Sign in")
-                    enabled: !AppSync.busy && server.text.length > 0 && email.text.length > 0 && password.text.length > 0
-                    highlighted: true
-                    implicitHeight: Theme.hitTarget
-                    Accessible.name: qsTr("Sign in")
-                    onClicked: AppSync.signIn(server.text, email.text, password.text)
-                }
-                Connections {
-                    target: AppSync
-                    function onSignInFinished(ok) {
-                        if (ok)
-                            password.clear()
-                    }
                 }
             }
 
@@ -184,6 +135,7 @@ Page {
                 model: conflicts
                 delegate: Frame {
                     id: card
+                    required property int index
                     required property var conflictId
                     required property string entity
                     required property string field
@@ -192,6 +144,7 @@ Page {
                     required property string reason
                     required property string when
                     required property bool recordDeleted
+                    objectName: "conflictCard_" + index
                     Layout.fillWidth: true
                     ColumnLayout {
                         anchors.fill: parent

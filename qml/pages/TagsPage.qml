@@ -19,6 +19,16 @@ Page {
         session: AppSession
     }
 
+    ConfirmDeleteDialog {
+        id: deleteTagDialog
+        objectName: "deleteTagDialog"
+        property string tagId
+        property string tagName
+        title: qsTr("Delete the tag %1?").arg(tagName)
+        message: qsTr("The tag goes from every device of your team once this device syncs. Insights keep their text; they just lose this tag.")
+        onConfirmed: if (!actions.remove("tag", tagId)) { errorText = actions.errorMessage; open() }
+    }
+
     header: AppHeader {
         title: qsTr("Tags")
         showBack: root.showBack
@@ -106,6 +116,19 @@ Page {
                         Accessible.name: qsTr("Tag name")
                         onEditingFinished: if (text.trim().length > 0 && text.trim() !== row.name)
                                                actions.save("tag", row.recordId, { name: text })
+                    }
+                    ToolButton {
+                        objectName: "deleteTag_" + row.index
+                        text: "\u2715"
+                        implicitWidth: Theme.hitTarget
+                        implicitHeight: Theme.hitTarget
+                        Accessible.name: qsTr("Delete the tag %1").arg(row.name)
+                        onClicked: {
+                            deleteTagDialog.tagId = row.recordId
+                            deleteTagDialog.tagName = row.name
+                            deleteTagDialog.errorText = ""
+                            deleteTagDialog.open()
+                        }
                     }
                 }
             }

@@ -174,6 +174,22 @@ void SyncEngine::setPinnedKeys(const QStringList &pins)
     m_api.setPinnedSpkiHashes(hashes);
 }
 
+Result<void> SyncEngine::savePinnedKeys(const QStringList &pins)
+{
+    for (const QString &pin : pins) {
+        if (QByteArray::fromBase64(pin.trimmed().toLatin1(), QByteArray::AbortOnBase64DecodingErrors).size() != 32)
+            return makeError(ErrorCode::InvalidInput,
+                             tr("A certificate pin is the base64 SHA-256 hash of the server's public key (44 characters)."));
+    }
+    QStringList trimmed;
+    for (const QString &pin : pins)
+        trimmed << pin.trimmed();
+    if (auto r = m_store.setSyncValues({{kPins, trimmed.join(u',')}}); !r)
+        return r.error();
+    setPinnedKeys(trimmed);
+    return {};
+}
+
 void SyncEngine::refreshCounts()
 {
     const int pending = m_store.pendingCount().value_or(m_pendingCount);

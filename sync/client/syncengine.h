@@ -102,6 +102,8 @@ public:
     /// Certificate pins (base64 SHA-256 of a SubjectPublicKeyInfo) for the next signIn(); kept with the account.
     void setPinnedKeys(const QStringList &pins);
     [[nodiscard]] QStringList pinnedKeys() const { return m_pins; }
+    /// Sets the pins and keeps them with the account at once (the app's settings); checked first: base64 SHA-256.
+    [[nodiscard]] Result<void> savePinnedKeys(const QStringList &pins);
     /// Whether pulls may delete more than half of the records without asking (fieldnotes-cli --allow-mass-delete).
     void setAllowMassDelete(bool allow) { m_allowMassDelete = allow; }
     /// The network came or went (platform NetworkMonitor).

@@ -5,21 +5,25 @@
 //                           [--think-ms 2000-8000] [--max-batch 3] [--debounce-ms 2000] [--periodic-s 180]
 //   fieldnotes-bench server --json FILE --fresh-pull 100000 [--db sqlite|postgresql|both]
 //   fieldnotes-bench sync --json FILE [--push 10000] [--pull 100000] [--incremental 100] [--rounds 5]
+//   tests/platform/with-keyring.sh fieldnotes-bench app --json FILE [--store DIR] [--regenerate] [--runs 7]
+//                                  [--insights 100000] [--conversations 20000] [--platform offscreen|xcb]
 //
-// Subcommands name the part measured; `sync` and `app` are reserved for the benchmarks of those
-// parts and say so (exit 2) until they exist. The JSON result goes to FILE and to stdout; progress and
+// Subcommands name the part measured (`app-ui` is the app bench's own child process, not a benchmark). The JSON result goes to FILE and to stdout; progress and
 // diagnostics (slowest queries, plain-store figures) go to stderr.
 
+#include "appbench.h"
 #include "serverbench.h"
 #include "storebench.h"
 #include "syncbench.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 
 #include <cstdio>
+#include <cstring>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -200,8 +204,65 @@ int runSync(const QStringList &arguments)
     return writeResult(u"sync"_s, parser.value(json), result) ? 0 : 1;
 }
 
+int runApp(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"The app (issue 5) on a generated store: start to first frame of the conversations list (the real fieldnotes "
+        u"process, key from the OS keystore: no Argon2id), search-as-you-type through the real page (a child that "
+        u"composes the app as main() does), peak RSS. Run inside tests/platform/with-keyring.sh."_s);
+    parser.addHelpOption();
+    const QCommandLineOption json(u"json"_s, u"Write the result to FILE (it is printed to stdout too)."_s, u"FILE"_s);
+    const QCommandLineOption store(u"store"_s, u"Cache directory of the generated store (reused if it matches)."_s,
+                                   u"DIR"_s, QDir::temp().filePath(u"fieldnotes-bench-app"_s));
+    const QCommandLineOption regenerate(u"regenerate"_s, u"Generate the store again even if it is cached."_s);
+    const QCommandLineOption insights(u"insights"_s, u"Insights in the store."_s, u"N"_s, u"100000"_s);
+    const QCommandLineOption conversations(u"conversations"_s, u"Conversations in the store."_s, u"N"_s, u"20000"_s);
+    const QCommandLineOption accounts(u"accounts"_s, u"Accounts in the store."_s, u"N"_s, u"200"_s);
+    const QCommandLineOption runs(u"runs"_s, u"Timed starts of the app (median reported)."_s, u"N"_s, u"7"_s);
+    const QCommandLineOption queries(u"queries"_s, u"Queries typed into the search, separated by |."_s, u"Q"_s,
+                                     u"pricing|salesforce migration|onboarding training|churn|offline sync"_s);
+    const QCommandLineOption interval(u"interval-ms"_s, u"Pause between keystrokes."_s, u"MS"_s, u"150"_s);
+    const QCommandLineOption platform(u"platform"_s, u"offscreen, or xcb (the bench starts an Xvfb)."_s, u"NAME"_s,
+                                      u"offscreen"_s);
+    const QCommandLineOption app(u"app"_s, u"The fieldnotes program."_s, u"PATH"_s,
+                                 QString::fromLocal8Bit(FIELDNOTES_APP_PROGRAM));
+    parser.addOptions({json, store, regenerate, insights, conversations, accounts, runs, queries, interval, platform,
+                       app});
+    parser.process(arguments);
+    fieldnotes::bench::AppBenchOptions options;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false;
+    options.cacheDir = QDir(parser.value(store)).absolutePath();
+    options.regenerate = parser.isSet(regenerate);
+    options.insights = parser.value(insights).toInt(&ok1);
+    options.conversations = parser.value(conversations).toInt(&ok2);
+    options.accounts = parser.value(accounts).toInt(&ok3);
+    options.runs = parser.value(runs).toInt(&ok4);
+    options.typingIntervalMs = parser.value(interval).toInt(&ok5);
+    options.queries = parser.value(queries).split(u'|', Qt::SkipEmptyParts);
+    options.platform = parser.value(platform);
+    options.appProgram = parser.value(app);
+    options.benchProgram = QCoreApplication::applicationFilePath();
+    if (!parser.isSet(json) || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || options.insights <= 0
+        || options.conversations <= 0 || options.accounts <= 0 || options.runs <= 0 || options.typingIntervalMs < 0
+        || options.queries.isEmpty() || (options.platform != u"offscreen"_s && options.platform != u"xcb"_s)) {
+        printError(u"app: --json FILE is required; counts are positive; --platform offscreen|xcb."_s);
+        return 1;
+    }
+    QString error;
+    const QJsonObject result = fieldnotes::bench::runAppBench(options, &error);
+    if (!error.isEmpty() || result.isEmpty()) {
+        printError(u"app: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
+        return 1;
+    }
+    return writeResult(u"app"_s, parser.value(json), result) ? 0 : 1;
+}
+
 int main(int argc, char *argv[])
 {
+    // The app bench's child loads the real UI: it needs a QGuiApplication, made there.
+    if (argc >= 2 && std::strcmp(argv[1], "app-ui") == 0)
+        return fieldnotes::bench::runAppUi(argc, argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"fieldnotes-bench"_s);
     const QStringList args = QCoreApplication::arguments();
@@ -219,10 +280,8 @@ int main(int argc, char *argv[])
         return runServer(rest);
     if (command == u"sync"_s)
         return runSync(rest);
-    if (command == u"app"_s) {
-        printError(u"the '%1' benchmark is not built yet; only 'store', 'server' and 'sync' are."_s.arg(command));
-        return 2;
-    }
+    if (command == u"app"_s)
+        return runApp(rest);
     printError(u"unknown benchmark '%1'. "_s.arg(command) + usage);
     return 1;
 }

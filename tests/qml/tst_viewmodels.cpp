@@ -2,6 +2,7 @@
 #include "conversationeditor.h"
 #include "conversationlistmodel.h"
 #include "insightlistmodel.h"
+#include "leadlistmodel.h"
 #include "recordactions.h"
 #include "recordlistmodel.h"
 #include "session.h"
@@ -231,6 +232,78 @@ private slots:
         QCOMPARE(tags.indexOf(tag), 0);
         QVERIFY(!actions.save(u"tag"_s, QString(), {{u"name"_s, u"onboarding"_s}}).isEmpty());
         QCOMPARE(tags.rowCount(), 2);
+    }
+
+    void leadModelAndRoles()
+    {
+        RecordActions marketing;
+        marketing.setSession(m_session.get());
+        marketing.setRole(u"marketer"_s);
+        const QString acme = m_session->store()->accountSummaries(u"Acme"_s, 1, 0)->constFirst().id;
+        const QString globex = marketing.save(u"account"_s, QString(), {{u"name"_s, u"Globex"_s}});
+        QVERIFY(!globex.isEmpty());
+
+        LeadListModel leads;
+        QAbstractItemModelTester tester(&leads, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        leads.setSession(m_session.get());
+        QCOMPARE(leads.rowCount(), 0);
+        QVERIFY(marketing.saveLead(QString(), QString(), u"No account"_s, 1, u"now"_s).isEmpty());
+        QVERIFY(!marketing.errorMessage().isEmpty());
+        const QString pilot = marketing.saveLead(QString(), acme, u"Offer a pilot"_s, 2, u"quarter"_s);
+        QVERIFY(!pilot.isEmpty());
+        const QString cto = marketing.saveLead(QString(), globex, u"Call the CTO"_s, 1, u"now"_s);
+        const QString later = marketing.saveLead(QString(), acme, u"Revisit"_s, 0, QString());
+        QVERIFY(!cto.isEmpty() && !later.isEmpty());
+        QCOMPARE(leads.rowCount(), 3); // the model reloads on the change
+
+        // Priority first (none last), with labels and the account's name.
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::IdRole).toString(), cto);
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::AccountNameRole).toString(), u"Globex"_s);
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::StatusRole).toString(), u"open"_s);
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::HorizonLabelRole).toString(), u"Now"_s);
+        QCOMPARE(leads.data(leads.index(1, 0), LeadListModel::PriorityLabelRole).toString(), u"Medium priority"_s);
+        QCOMPARE(leads.data(leads.index(2, 0), LeadListModel::PriorityRole).toInt(), 0);
+        QCOMPARE(leads.get(1).value(u"recommendation"_s).toString(), u"Offer a pilot"_s);
+        QCOMPARE(leads.statusChoices().size(), 4);
+        leads.setOrder(LeadListModel::Order::Newest);
+        QCOMPARE(leads.indexOf(later), 0);
+        leads.setAccountId(acme);
+        QCOMPARE(leads.rowCount(), 2);
+
+        // Sales: status and outcome of an existing lead, nothing else.
+        RecordActions sales;
+        sales.setSession(m_session.get());
+        sales.setRole(u"sales"_s);
+        QVERIFY(sales.saveLead(QString(), acme, u"Sales may not create"_s, 1, u"now"_s).isEmpty());
+        QVERIFY(!sales.errorMessage().isEmpty());
+        QVERIFY(sales.saveLead(pilot, acme, u"Nor edit"_s, 1, u"now"_s).isEmpty());
+        QVERIFY(sales.save(u"lead"_s, pilot, {{u"priority"_s, 3}}).isEmpty());
+        QVERIFY(!sales.remove(u"lead"_s, pilot));
+        QVERIFY(sales.save(u"insight"_s, QString(), {{u"kind"_s, u"need"_s}, {u"text"_s, u"x"_s}}).isEmpty());
+        QVERIFY(sales.setLeadStatus(pilot, u"accepted"_s, u"Meeting booked"_s));
+        QVERIFY(sales.errorMessage().isEmpty());
+        const QVariantMap stored = sales.fields(u"lead"_s, pilot);
+        QCOMPARE(stored.value(u"status"_s).toString(), u"accepted"_s);
+        QCOMPARE(stored.value(u"outcome"_s).toString(), u"Meeting booked"_s);
+        QCOMPARE(stored.value(u"recommendation"_s).toString(), u"Offer a pilot"_s);
+        QCOMPARE(stored.value(u"priority"_s).toInt(), 2);
+
+        leads.setStatus(u"open"_s);
+        QCOMPARE(leads.rowCount(), 1); // acme's open one: "Revisit"
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::RecommendationRole).toString(), u"Revisit"_s);
+        leads.setStatus(u"accepted"_s);
+        QCOMPARE(leads.rowCount(), 1);
+        QCOMPARE(leads.data(leads.index(0, 0), LeadListModel::OutcomeRole).toString(), u"Meeting booked"_s);
+
+        // A marketer clears the priority of a lead.
+        QVERIFY(!marketing.saveLead(cto, globex, u"Call the CTO soon"_s, 0, QString()).isEmpty());
+        QVERIFY(!marketing.fields(u"lead"_s, cto).contains(u"priority"_s)
+                || marketing.fields(u"lead"_s, cto).value(u"priority"_s).isNull());
+
+        m_session->lock();
+        QCOMPARE(leads.rowCount(), 0);
+        m_session->unlockWithKeystore();
+        QTRY_COMPARE(leads.rowCount(), 1);
     }
 
     void changePassphrase()

@@ -189,6 +189,58 @@ private slots:
         QCOMPARE(m_store->accountSummaries(QString(), 1, 1)->constFirst().name, u"globex"_s);
     }
 
+    void leadsFilteredAndOrdered()
+    {
+        const QString first = put(Entity::Lead, {{u"account_id"_s, m_globex},
+                                                 {u"recommendation"_s, u"Call the CTO"_s},
+                                                 {u"priority"_s, 1},
+                                                 {u"horizon"_s, u"now"_s}});
+        const QString third = put(Entity::Lead, {{u"account_id"_s, m_globex},
+                                                 {u"recommendation"_s, u"Revisit next year"_s},
+                                                 {u"priority"_s, 3},
+                                                 {u"status"_s, u"accepted"_s},
+                                                 {u"outcome"_s, u"Meeting booked"_s}});
+
+        // By priority: 1, 3, then the two without one (newest change first).
+        auto rows = m_store->leadSummaries({});
+        QVERIFY(rows.ok());
+        QCOMPARE(rows->size(), 4);
+        QCOMPARE(rows->at(0).id, first);
+        QCOMPARE(rows->at(0).accountName, u"globex"_s);
+        QCOMPARE(rows->at(0).priority, 1);
+        QCOMPARE(rows->at(0).horizon, u"now"_s);
+        QCOMPARE(rows->at(0).status, u"open"_s); // no status is open
+        QCOMPARE(rows->at(1).id, third);
+        QCOMPARE(rows->at(1).outcome, u"Meeting booked"_s);
+        QCOMPARE(rows->at(2).priority, 0);
+        QCOMPARE(rows->at(2).recommendation, u"Old"_s);
+        QCOMPARE(rows->at(3).recommendation, u"Offer a pilot"_s);
+
+        Store::LeadFilter newest;
+        newest.order = Store::LeadFilter::Order::Newest;
+        QCOMPARE(m_store->leadSummaries(newest)->at(0).id, third);
+        QVERIFY(m_store->put(Entity::Lead, first, {{u"status"_s, u"declined"_s}}).ok());
+        QCOMPARE(m_store->leadSummaries(newest)->at(0).id, first); // a change makes it the newest
+
+        Store::LeadFilter open;
+        open.status = u"open"_s;
+        QCOMPARE(m_store->leadSummaries(open)->size(), 1);
+        QCOMPARE(m_store->leadSummaries(open)->at(0).recommendation, u"Offer a pilot"_s);
+        Store::LeadFilter ofGlobex;
+        ofGlobex.accountId = m_globex.toUpper(); // ids match in any case
+        QCOMPARE(m_store->leadSummaries(ofGlobex)->size(), 2);
+        ofGlobex.status = u"declined"_s;
+        QCOMPARE(m_store->leadSummaries(ofGlobex)->size(), 1);
+        Store::LeadFilter page;
+        page.limit = 1;
+        page.offset = 1;
+        QCOMPARE(m_store->leadSummaries(page)->constFirst().id, third);
+
+        QVERIFY(m_store->remove(Entity::Lead, first).ok());
+        QVERIFY(m_store->remove(Entity::Lead, third).ok());
+        QCOMPARE(m_store->leadSummaries({})->size(), 2);
+    }
+
     void searchFindsConversationsThroughInsights()
     {
         auto byNotes = m_store->searchConversations(u"calibration"_s, 10);
@@ -213,6 +265,32 @@ private slots:
         QCOMPARE(m_store->conversationSummaries({})->size(), 4);
         QVERIFY(m_store->remove(Entity::Conversation, gone).ok());
         QCOMPARE(m_store->conversationSummaries({})->size(), 3);
+    }
+
+    void deletedChildrenAreNotCounted()
+    {
+        // The counts read only the parent-id indexes (issue 5): a tombstone must carry no parent id.
+        const auto counts = [&] {
+            int conversation = -1;
+            for (const auto &row : *m_store->conversationSummaries({})) {
+                if (row.id == m_newer)
+                    conversation = row.insightCount;
+            }
+            int account = -1;
+            for (const auto &row : *m_store->accountSummaries(QString(), 50, 0)) {
+                if (row.id == m_globex)
+                    account = row.insightCount;
+            }
+            return std::pair{conversation, account};
+        };
+        QCOMPARE(counts(), std::pair(1, 1));
+        const QString extra = put(Entity::Insight, {{u"conversation_id"_s, m_newer},
+                                                    {u"account_id"_s, m_globex},
+                                                    {u"kind"_s, u"need"_s},
+                                                    {u"text"_s, u"Spare parts"_s}});
+        QCOMPARE(counts(), std::pair(2, 2));
+        QVERIFY(m_store->remove(Entity::Insight, extra).ok());
+        QCOMPARE(counts(), std::pair(1, 1));
     }
 
     void cleanupTestCase() { m_store.reset(); }

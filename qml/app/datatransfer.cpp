@@ -1,0 +1,114 @@
+#include "datatransfer.h"
+
+#include "io/accountimport.h"
+#include "io/exporter.h"
+#include "records/entity.h"
+#include "store/store.h"
+
+#include <QFileInfo>
+#include <QSaveFile>
+#include <QVariantMap>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace fieldnotes::app {
+
+namespace {
+
+/// A local path from a file dialog's URL, or from plain text.
+QString localPath(const QUrl &file)
+{
+    return file.isLocalFile() ? file.toLocalFile() : file.scheme().isEmpty() ? file.path() : QString();
+}
+
+} // namespace
+
+DataTransfer::DataTransfer(QObject *parent)
+    : QObject(parent)
+{ }
+
+void DataTransfer::setSession(Session *session)
+{
+    if (session == m_session)
+        return;
+    m_session = session;
+    emit sessionChanged();
+}
+
+QStringList DataTransfer::entities() const
+{
+    return entityNames();
+}
+
+bool DataTransfer::finish(bool ok, const QString &message, QVariantList skipped)
+{
+    m_failed = !ok;
+    m_message = message;
+    m_skipped = std::move(skipped);
+    emit finished();
+    return ok;
+}
+
+bool DataTransfer::exportTo(const QString &format, const QString &entity, const QUrl &file)
+{
+    Store *store = m_session ? m_session->store() : nullptr;
+    if (!store)
+        return finish(false, tr("Unlock the store first."));
+    std::optional<Entity> only;
+    if (!entity.isEmpty()) {
+        only = entityFromName(entity);
+        if (!only)
+            return finish(false, tr("Unknown kind of record: %1.").arg(entity.left(40)));
+    }
+    if (format != u"json"_s && format != u"csv"_s && format != u"markdown"_s)
+        return finish(false, tr("Choose JSON, CSV or Markdown."));
+    if (format == u"csv"_s && !only)
+        return finish(false, tr("A CSV file holds one kind of record: choose which."));
+    const QString path = localPath(file);
+    if (path.isEmpty())
+        return finish(false, tr("Choose a file on this device."));
+    Result<QByteArray> data = format == u"json"_s  ? Exporter::exportJson(*store, only)
+                              : format == u"csv"_s ? Exporter::exportCsv(*store, *only)
+                                                   : Exporter::exportMarkdown(*store, only);
+    if (!data)
+        return finish(false, data.error().message);
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly))
+        return finish(false, tr("Cannot write %1.").arg(QFileInfo(path).fileName()));
+    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    out.write(*data);
+    if (!out.commit())
+        return finish(false, tr("Cannot write %1 (is the disk full?).").arg(QFileInfo(path).fileName()));
+    return finish(true, tr("Exported to %1. This file is not encrypted: keep it somewhere safe.").arg(path));
+}
+
+bool DataTransfer::importAccounts(const QUrl &file)
+{
+    Store *store = m_session ? m_session->store() : nullptr;
+    if (!store)
+        return finish(false, tr("Unlock the store first."));
+    const QString path = localPath(file);
+    if (path.isEmpty())
+        return finish(false, tr("Choose a file on this device."));
+    auto report = AccountImport::importFile(*store, path);
+    if (!report)
+        return finish(false, report.error().message);
+    QVariantList skipped;
+    for (const SkippedRow &row : report->skipped)
+        skipped << QVariantMap{{u"line"_s, row.line}, {u"reason"_s, row.reason}, {u"skipped"_s, true}};
+    for (const SkippedRow &row : report->droppedValues)
+        skipped << QVariantMap{{u"line"_s, row.line}, {u"reason"_s, row.reason}, {u"skipped"_s, false}};
+    if (report->accountsCreated > 0 || report->contactsCreated > 0 || report->accountsReused > 0) {
+        m_session->notifyRecordsChanged(Entity::Account);
+        m_session->notifyRecordsChanged(Entity::Contact);
+    }
+    return finish(true,
+                  tr("%n row(s) read: ", "", report->rows)
+                      + tr("%n account(s) created, ", "", report->accountsCreated)
+                      + tr("%n existing account(s) matched, ", "", report->accountsReused)
+                      + tr("%n contact(s) created, ", "", report->contactsCreated)
+                      + tr("%n row(s) skipped.", "", int(report->skipped.size())),
+                  skipped);
+}
+
+} // namespace fieldnotes::app
