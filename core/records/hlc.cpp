@@ -10,7 +10,21 @@ namespace fieldnotes {
 
 QString Hlc::toString() const
 {
-    return u"%1-%2-%3"_s.arg(millis, 13, 10, QLatin1Char('0')).arg(counter, 4, 10, QLatin1Char('0')).arg(deviceId);
+    if (millis < 0 || millis > kMaxMillis || counter < 0 || counter > kMaxCounter)
+        return u"%1-%2-%3"_s.arg(millis, 13, 10, QLatin1Char('0')).arg(counter, 4, 10, QLatin1Char('0')).arg(deviceId);
+    // Every pushed and pulled field carries a stamp: written digit by digit, not through three QString::arg().
+    QString text(13 + 1 + 4 + 1 + deviceId.size(), Qt::Uninitialized);
+    char16_t *out = reinterpret_cast<char16_t *>(text.data());
+    qint64 ms = millis;
+    for (int i = 12; i >= 0; --i, ms /= 10)
+        out[i] = char16_t(u'0' + ms % 10);
+    out[13] = u'-';
+    int count = counter;
+    for (int i = 17; i >= 14; --i, count /= 10)
+        out[i] = char16_t(u'0' + count % 10);
+    out[18] = u'-';
+    std::copy(deviceId.cbegin(), deviceId.cend(), text.begin() + 19);
+    return text;
 }
 
 std::optional<Hlc> Hlc::parse(QStringView text)

@@ -48,26 +48,6 @@ protocol::Mutation toMutation(const OutboxEntry &entry)
     return m;
 }
 
-// Hlc::toString() for the stamps of a pull (every field of every record): the same text, written directly instead
-// of through three QString::arg() calls. Decoded stamps always have 13 and 4 digits.
-QString hlcText(const Hlc &hlc)
-{
-    if (hlc.millis < 0 || hlc.millis > Hlc::kMaxMillis || hlc.counter < 0 || hlc.counter > Hlc::kMaxCounter)
-        return hlc.toString();
-    QString text(13 + 1 + 4 + 1 + hlc.deviceId.size(), Qt::Uninitialized);
-    char16_t *out = reinterpret_cast<char16_t *>(text.data());
-    qint64 millis = hlc.millis;
-    for (int i = 12; i >= 0; --i, millis /= 10)
-        out[i] = char16_t(u'0' + millis % 10);
-    out[13] = u'-';
-    int counter = hlc.counter;
-    for (int i = 17; i >= 14; --i, counter /= 10)
-        out[i] = char16_t(u'0' + counter % 10);
-    out[18] = u'-';
-    std::copy(hlc.deviceId.cbegin(), hlc.deviceId.cend(), text.begin() + 19);
-    return text;
-}
-
 RemoteChange toRemote(protocol::Change &&change)
 {
     RemoteChange remote;
@@ -81,13 +61,13 @@ RemoteChange toRemote(protocol::Change &&change)
     for (auto it = change.fieldHlcs.cbegin(); it != change.fieldHlcs.cend(); ++it) {
         if (!previous || !(it.value() == *previous)) {
             previous = &it.value();
-            previousText = hlcText(it.value());
+            previousText = it.value().toString();
         }
         remote.fieldHlcs.insert(it.key(), previousText);
     }
-    remote.hlc = previous && change.hlc == *previous ? previousText : hlcText(change.hlc);
+    remote.hlc = previous && change.hlc == *previous ? previousText : change.hlc.toString();
     for (const protocol::Conflict &c : std::as_const(change.conflicts))
-        remote.conflicts.append({c.field, c.value, hlcText(c.hlc), c.deviceId});
+        remote.conflicts.append({c.field, c.value, c.hlc.toString(), c.deviceId});
     return remote;
 }
 
