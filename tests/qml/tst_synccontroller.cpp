@@ -4,7 +4,6 @@
 
 #include "../sync/client/syncdevice.h"
 #include "../sync/server/api/serverprocess.h"
-#include "syncrun.h"
 
 #include "conflictlistmodel.h"
 #include "conversationlistmodel.h"

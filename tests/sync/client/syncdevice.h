@@ -19,6 +19,28 @@ namespace fieldnotes::test {
 
 using namespace Qt::Literals::StringLiterals;
 
+/// Runs one sync of `engine` to its end (including the engine's own retries): whether it succeeded in time.
+inline bool runSync(sync::SyncEngine *engine, int timeoutMs = 60000)
+{
+    if (!engine)
+        return false;
+    bool ended = false;
+    bool ok = false;
+    auto connection = QObject::connect(engine, &sync::SyncEngine::finished, engine, [&](bool success) {
+        if (!success && engine->isRetryPending())
+            return;
+        ended = true;
+        ok = success;
+    });
+    engine->syncNow();
+    QElapsedTimer timer;
+    timer.start();
+    while (!ended && timer.elapsed() < timeoutMs)
+        QTest::qWait(5);
+    QObject::disconnect(connection);
+    return ended && ok;
+}
+
 /** One device: store, keystore, engine. */
 struct SyncDevice
 {
@@ -72,24 +94,7 @@ struct SyncDevice
     }
 
     /// Runs one sync to its end (including the engine's own retries): whether it succeeded.
-    bool sync(int timeoutMs = 60000)
-    {
-        bool ended = false;
-        bool ok = false;
-        auto connection = QObject::connect(engine.get(), &sync::SyncEngine::finished, [&](bool success) {
-            if (!success && engine->isRetryPending())
-                return;
-            ended = true;
-            ok = success;
-        });
-        engine->syncNow();
-        QElapsedTimer timer;
-        timer.start();
-        while (!ended && timer.elapsed() < timeoutMs)
-            QTest::qWait(5);
-        QObject::disconnect(connection);
-        return ended && ok;
-    }
+    bool sync(int timeoutMs = 60000) { return runSync(engine.get(), timeoutMs); }
 
     QString put(Entity entity, const QJsonObject &fields, const QString &id = {})
     {
