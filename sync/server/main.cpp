@@ -5,12 +5,22 @@
 #include "sync/server/storage/serverstorage.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStandardPaths>
 #include <QThreadPool>
+#include <QTimer>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace fieldnotes;
@@ -21,11 +31,16 @@ namespace {
 const char kUsage[] = R"(Usage:
   fieldnotes-server serve [--listen 127.0.0.1:8470] [--db sqlite:PATH | --db postgresql://...]
                           [--tls-cert FILE --tls-key FILE] [--trusted-proxy ADDRESS]...
+                          [--applied-retention-days 90]
   fieldnotes-server team create NAME [--db ...]                  prints the team id
   fieldnotes-server user add --team ID --email E --role admin|marketer|sales [--password P] [--db ...]
                                                                  prints the password if generated
+  fieldnotes-server prune [--applied-retention-days 90] [--db ...]
+                                                                 prints how many mutation ids it deleted
 --db defaults to a SQLite file in the user's data directory. Port 0 picks a free port; the first line on
 standard output is then "listening on HOST:PORT".
+--applied-retention-days: how long the server remembers the ids of applied mutations (to answer a retried push
+"duplicate"), 0 to 36500 days, 0 = forever; serve prunes older ones at start and every hour.
 )";
 
 int usage(const QString &message)
@@ -92,6 +107,121 @@ Result<std::unique_ptr<ServerStorage>> openStorage(const Options &options)
     return ServerStorage::open(url);
 }
 
+constexpr int kDefaultRetentionDays = 90;
+constexpr int kMaxRetentionDays = 36500;
+constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
+
+/// --applied-retention-days, or the default; nullopt if it is not a whole number of days from 0 to 36500.
+std::optional<int> retentionDays(const Options &options)
+{
+    if (!options.values.contains(u"applied-retention-days"_s))
+        return kDefaultRetentionDays;
+    bool ok = false;
+    const int days = options.value(u"applied-retention-days"_s).toInt(&ok);
+    if (!ok || days < 0 || days > kMaxRetentionDays)
+        return std::nullopt;
+    return days;
+}
+
+int badRetention()
+{
+    return usage(
+        u"--applied-retention-days needs a whole number of days from 0 (keep forever) to %1."_s.arg(kMaxRetentionDays));
+}
+
+/// One JSON line on standard error, like the request log; never an id or a value.
+void logEvent(QJsonObject line)
+{
+    line.insert(u"time"_s, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    const QByteArray text = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+    std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
+    std::fflush(stderr);
+}
+
+/**
+ * The retention of applied mutation ids while serving (decision 0014): a run at start and every hour, off the event
+ * loop on the writer pool, one chunk per task and below the pushes' priority, so that a push waits for one chunk at
+ * most (on SQLite the pool has one thread: pruning and pushes take turns) and never for a whole backlog.
+ */
+class AppliedPruner final
+{
+public:
+    AppliedPruner(ServerStorage &storage, QThreadPool *pool, int days)
+        : m_state(std::make_shared<State>(storage, pool, days))
+    { }
+    ~AppliedPruner() { stop(); }
+    AppliedPruner(const AppliedPruner &) = delete;
+    AppliedPruner &operator=(const AppliedPruner &) = delete;
+
+    /// Starts a run unless one is still going.
+    void start()
+    {
+        if (m_state->stopped || m_state->running.exchange(true))
+            return;
+        auto run = std::make_shared<Run>();
+        run->cutoffMs = QDateTime::currentMSecsSinceEpoch() - qint64(m_state->days) * kDayMs;
+        run->elapsed.start();
+        schedule(m_state, run);
+    }
+    /// No further chunk starts (shutdown).
+    void stop() { m_state->stopped = true; }
+
+private:
+    struct State
+    {
+        State(ServerStorage &s, QThreadPool *p, int d)
+            : storage(s)
+            , pool(p)
+            , days(d)
+        { }
+        ServerStorage &storage;
+        QThreadPool *pool;
+        const int days;
+        std::atomic_bool running {false};
+        std::atomic_bool stopped {false};
+    };
+    struct Run
+    {
+        qint64 cutoffMs = 0;
+        qint64 deleted = 0;
+        int chunks = 0;
+        QElapsedTimer elapsed;
+    };
+
+    // Pushes run at priority 0: a queued push goes before the next chunk.
+    static void schedule(const std::shared_ptr<State> &state, const std::shared_ptr<Run> &run)
+    {
+        state->pool->start([state, run] { step(state, run); }, -1);
+    }
+
+    static void step(const std::shared_ptr<State> &state, const std::shared_ptr<Run> &run)
+    {
+        if (state->stopped) {
+            state->running = false;
+            return;
+        }
+        auto deleted = state->storage.pruneAppliedMutationsChunk(run->cutoffMs);
+        if (!deleted) {
+            logEvent({{u"level"_s, u"error"_s}, {u"event"_s, u"applied_mutations_prune_failed"_s},
+                {u"deleted"_s, run->deleted}, {u"message"_s, deleted.error().message}});
+            state->running = false;
+            return;
+        }
+        run->deleted += *deleted;
+        ++run->chunks;
+        if (*deleted == ServerStorage::kPruneChunkRows) {
+            schedule(state, run);
+            return;
+        }
+        logEvent({{u"level"_s, u"info"_s}, {u"event"_s, u"applied_mutations_pruned"_s}, {u"deleted"_s, run->deleted},
+            {u"retention_days"_s, state->days}, {u"chunks"_s, run->chunks},
+            {u"duration_ms"_s, run->elapsed.elapsed()}});
+        state->running = false;
+    }
+
+    std::shared_ptr<State> m_state;
+};
+
 int serve(const Options &options)
 {
     if (!options.words.isEmpty())
@@ -112,6 +242,9 @@ int serve(const Options &options)
     const QString key = options.value(u"tls-key"_s);
     if (cert.isEmpty() != key.isEmpty())
         return usage(u"--tls-cert and --tls-key go together."_s);
+    const std::optional<int> days = retentionDays(options);
+    if (!days)
+        return badRetention();
 
     auto storage = openStorage(options);
     if (!storage)
@@ -141,9 +274,19 @@ int serve(const Options &options)
     std::printf("listening on %s:%u\n", shown.toLatin1().constData(), unsigned(server.serverPort()));
     std::fflush(stdout);
 
+    // Declared after the server: destroyed first, it stops; the server then waits for its writer pool.
+    AppliedPruner pruner(**storage, server.writerPool(), *days);
+    QTimer pruneTimer;
+    if (*days > 0) {
+        pruner.start();
+        QObject::connect(&pruneTimer, &QTimer::timeout, [&pruner] { pruner.start(); });
+        pruneTimer.start(std::chrono::hours(1));
+    }
+
     QObject::connect(&server, &http::HttpServer::shutdownFinished, qApp, &QCoreApplication::quit);
-    if (auto r = http::installShutdownSignalHandler(&server, [&server](int) {
+    if (auto r = http::installShutdownSignalHandler(&server, [&server, &pruner](int) {
             std::fprintf(stderr, "fieldnotes-server: shutting down\n");
+            pruner.stop();
             server.shutdown(std::chrono::seconds(10));
         });
         !r)
@@ -194,6 +337,27 @@ int addUser(const Options &options)
     return 0;
 }
 
+int prune(const Options &options)
+{
+    if (!options.words.isEmpty())
+        return usage(u"prune takes only options."_s);
+    const std::optional<int> days = retentionDays(options);
+    if (!days)
+        return badRetention();
+    auto storage = openStorage(options);
+    if (!storage)
+        return fail(storage.error().message);
+    int deleted = 0;
+    if (*days > 0) {
+        auto pruned = (*storage)->pruneAppliedMutations(QDateTime::currentMSecsSinceEpoch() - qint64(*days) * kDayMs);
+        if (!pruned)
+            return fail(pruned.error().message);
+        deleted = *pruned;
+    }
+    std::printf("%d\n", deleted);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -209,8 +373,13 @@ int main(int argc, char *argv[])
     }
     const QString command = args.takeFirst();
     if (command == u"serve"_s) {
-        const Options options = parse(args, {u"listen"_s, u"db"_s, u"tls-cert"_s, u"tls-key"_s, u"trusted-proxy"_s});
+        const Options options = parse(
+            args, {u"listen"_s, u"db"_s, u"tls-cert"_s, u"tls-key"_s, u"trusted-proxy"_s, u"applied-retention-days"_s});
         return options.error.isEmpty() ? serve(options) : usage(options.error);
+    }
+    if (command == u"prune"_s) {
+        const Options options = parse(args, {u"db"_s, u"applied-retention-days"_s});
+        return options.error.isEmpty() ? prune(options) : usage(options.error);
     }
     if (command == u"team"_s && !args.isEmpty() && args.constFirst() == u"create"_s) {
         const Options options = parse(args.mid(1), {u"db"_s});

@@ -77,6 +77,10 @@ const QList<QStringList> &migrations()
             u"ALTER TABLE records ADD COLUMN change_json TEXT NOT NULL DEFAULT ''"_s,
             u"ALTER TABLE records ADD COLUMN sales_view INTEGER NOT NULL DEFAULT 0"_s,
         },
+        // 4: retention of the remembered mutation ids (decision 0014): pruning finds the old rows by index.
+        {
+            u"CREATE INDEX applied_mutations_created ON applied_mutations (created)"_s,
+        },
     };
     return steps;
 }
@@ -901,6 +905,51 @@ Result<QList<MutationResult>> ServerStorage::push(
         return internal(u"commit the push"_s);
     }
     return results;
+}
+
+Result<int> ServerStorage::pruneAppliedMutations(qint64 olderThanMs, int chunkRows)
+{
+    int total = 0;
+    for (;;) {
+        auto deleted = pruneAppliedMutationsChunk(olderThanMs, chunkRows);
+        if (!deleted)
+            return deleted.error();
+        total += *deleted;
+        if (*deleted < chunkRows)
+            return total;
+    }
+}
+
+Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int chunkRows)
+{
+    if (chunkRows < 1)
+        return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    // Oldest first by the `created` index. On PostgreSQL, rows another instance is deleting right now are skipped
+    // rather than waited for.
+    const QString sql = d->postgres()
+        ? u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id, mutation_id"
+          " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ? FOR UPDATE SKIP LOCKED)"_s
+        : u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id, mutation_id"
+          " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ?)"_s;
+    QSqlQuery q(*db);
+    if (!exec(q, d->postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s)) {
+        d->abandon(*db);
+        return internal(u"start pruning mutation ids"_s);
+    }
+    if (!exec(q, sql, {olderThanMs, chunkRows})) {
+        d->abandon(*db);
+        return internal(u"prune mutation ids"_s);
+    }
+    const int deleted = q.numRowsAffected();
+    q.finish();
+    if (!exec(q, u"COMMIT"_s)) {
+        d->abandon(*db);
+        return internal(u"commit pruning mutation ids"_s);
+    }
+    return std::max(deleted, 0);
 }
 
 Result<EncodedPullResult> ServerStorage::pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit)

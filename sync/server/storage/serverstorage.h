@@ -67,7 +67,9 @@ struct EncodedPullResult
 class ServerStorage final
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
+    /// Rows of `applied_mutations` deleted per transaction by pruneAppliedMutations (decision 0014).
+    static constexpr int kPruneChunkRows = 10000;
 
     struct Options
     {
@@ -134,6 +136,14 @@ public:
     [[nodiscard]] Result<EncodedPullResult> pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit);
     /// pullEncoded, decoded with the protocol's strict decoder (tests and tools; the API sends pullEncoded's bytes).
     [[nodiscard]] Result<PullResult> pull(const AuthContext &ctx, qint64 cursorSeq, int limit);
+
+    /// Retention (decision 0014): deletes the remembered mutation ids (`applied_mutations`) stored before
+    /// `olderThanMs` (server time, ms since the epoch), at most `chunkRows` per transaction so that no push waits
+    /// behind a long delete. The number of rows deleted.
+    [[nodiscard]] Result<int> pruneAppliedMutations(qint64 olderThanMs, int chunkRows = kPruneChunkRows);
+    /// One transaction of pruneAppliedMutations: at most `chunkRows` (>= 1) rows, oldest first. Fewer than
+    /// `chunkRows` deleted means nothing older is left (unless another instance prunes beside it).
+    [[nodiscard]] Result<int> pruneAppliedMutationsChunk(qint64 olderThanMs, int chunkRows = kPruneChunkRows);
 
     /// Opaque, tamper-evident: base64url(version, team id, seq, HMAC-SHA256 with the server secret).
     [[nodiscard]] QString encodeCursor(const QString &teamId, qint64 seq) const;

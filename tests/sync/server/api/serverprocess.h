@@ -375,6 +375,7 @@ inline QProcessEnvironment serverEnvironment()
 struct CliResult
 {
     bool ok = false;
+    int exitCode = -1; ///< -1: crashed or timed out
     QString out;
     QString err;
 };
@@ -394,7 +395,8 @@ inline CliResult runCli(const QStringList &args)
     }
     r.out = QString::fromUtf8(p.readAllStandardOutput()).trimmed();
     r.err = QString::fromUtf8(p.readAllStandardError()).trimmed();
-    r.ok = p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.ok = r.exitCode == 0;
     return r;
 }
 

@@ -16,6 +16,48 @@ QStringList sortedKeys(const QJsonObject &o)
     return keys;
 }
 
+// Writes `count` remembered mutation ids from 1970 straight into the server's database (as a server that ran for a
+// long time would have left them).
+bool insertOldAppliedRows(const QString &dbUrl, int count)
+{
+    const QString connection = u"api-old-rows"_s;
+    bool ok = true;
+    {
+        QSqlDatabase db;
+        if (dbUrl.startsWith(u"sqlite:"_s)) {
+            db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+            db.setDatabaseName(dbUrl.mid(7));
+        } else {
+            const QUrl url(dbUrl);
+            db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
+            const QUrlQuery query(url);
+            db.setHostName(
+                query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
+            if (url.port() > 0)
+                db.setPort(url.port());
+            db.setUserName(url.userName(QUrl::FullyDecoded));
+            db.setPassword(url.password(QUrl::FullyDecoded));
+            db.setDatabaseName(url.path().mid(1));
+        }
+        ok = db.open();
+        {
+            QSqlQuery q(db);
+            for (int i = 0; ok && i < count; ++i) {
+                ok = q.prepare(u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
+                               " VALUES ('old-device', ?, 'old-team', '{}', ?)"_s);
+                q.addBindValue(uuid());
+                q.addBindValue(qint64(1000 + i));
+                ok = ok && q.exec();
+            }
+            if (!ok)
+                qWarning("insertOldAppliedRows: %s", qPrintable(q.lastError().text() + db.lastError().text()));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return ok;
+}
+
 } // namespace
 
 class TestServerApi : public QObject
@@ -168,6 +210,59 @@ private slots:
             u"--role"_s, u"sales"_s, u"--password"_s, kPassword, u"--db"_s, st->dbUrl});
         QVERIFY2(quiet.ok, qPrintable(quiet.err));
         QCOMPARE(quiet.out, QString());
+    }
+
+    // Retention of applied mutation ids (decision 0014): the serve option, its errors, and the prune command.
+    void appliedRetention()
+    {
+        E2E_STACK(st, m_stacks);
+        for (const QString &bad : {u"abc"_s, u"-1"_s, u"1.5"_s, u"36501"_s, u""_s}) {
+            // Checked before the database is opened: a usage error (exit 2), never a server that runs.
+            const CliResult serve = runCli({u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, st->dbUrl,
+                u"--applied-retention-days"_s, bad});
+            QCOMPARE(serve.exitCode, 2);
+            QVERIFY2(serve.err.contains(u"--applied-retention-days"_s) && serve.err.contains(u"Usage:"_s),
+                qPrintable(serve.err));
+            const CliResult prune = runCli({u"prune"_s, u"--db"_s, st->dbUrl, u"--applied-retention-days"_s, bad});
+            QCOMPARE(prune.exitCode, 2);
+            QVERIFY2(prune.err.contains(u"--applied-retention-days"_s), qPrintable(prune.err));
+        }
+
+        // 0 keeps every id forever: accepted, and nothing is pruned at start.
+        ServerProcess keepForever(m_stacks.databases().dir().path());
+        QVERIFY2(
+            keepForever.start(st->dbUrl, {u"--applied-retention-days"_s, u"0"_s}), qPrintable(keepForever.error()));
+        E2E_EXPECT_STATUS(httpRequest(keepForever.port(), "GET", "/healthz"), 200);
+        QCOMPARE(keepForever.terminate(), 0);
+        QVERIFY(!keepForever.stderrText().contains(u"applied_mutations_pruned"_s));
+
+        // A number of days: a server prunes once at start, off the event loop, and logs one line with the count.
+        QVERIFY(insertOldAppliedRows(st->dbUrl, 3));
+        ServerProcess pruning(m_stacks.databases().dir().path());
+        QVERIFY2(pruning.start(st->dbUrl, {u"--applied-retention-days"_s, u"30"_s}), qPrintable(pruning.error()));
+        QDeadlineTimer deadline(30000);
+        while (!pruning.stderrText().contains(u"applied_mutations_pruned"_s) && !deadline.hasExpired())
+            QThread::msleep(20);
+        const QString log = pruning.stderrText();
+        QVERIFY2(log.contains(u"\"event\":\"applied_mutations_pruned\""_s) && log.contains(u"\"retention_days\":30"_s)
+                && log.contains(u"\"deleted\":3,"_s),
+            qPrintable(log.right(2000)));
+        QCOMPARE(pruning.terminate(), 0);
+
+        // Recent ids stay: prune deletes none of them, and a retried push is still a duplicate.
+        const Session &admin = st->a.admin;
+        const QJsonArray batch {upsert(u"tag"_s, uuid(), createFields(u"tag"_s), nextHlc(admin.hlcDevice()))};
+        E2E_EXPECT_STATUS(admin.push(batch), 200);
+        const CliResult prune = runCli({u"prune"_s, u"--db"_s, st->dbUrl});
+        QVERIFY2(prune.ok, qPrintable(prune.err));
+        QCOMPARE(prune.out, u"0"_s);
+        const Reply retried = admin.push(batch);
+        E2E_EXPECT_STATUS(retried, 200);
+        QCOMPARE(retried.json().value(u"results"_s).toArray().at(0).toObject().value(u"status"_s).toString(),
+            u"duplicate"_s);
+        const CliResult keepAll = runCli({u"prune"_s, u"--applied-retention-days"_s, u"0"_s, u"--db"_s, st->dbUrl});
+        QVERIFY2(keepAll.ok, qPrintable(keepAll.err));
+        QCOMPARE(keepAll.out, u"0"_s);
     }
 
     void logout()

@@ -255,6 +255,48 @@ class TestServerStorage : public QObject
         return changes;
     }
 
+    qint64 appliedRows()
+    {
+        auto db = s->connection();
+        QSqlQuery q(*db);
+        if (!q.exec(u"SELECT COUNT(*) FROM applied_mutations"_s) || !q.next())
+            qFatal("cannot count applied_mutations");
+        return q.value(0).toLongLong();
+    }
+
+    // Remembered mutation ids as an old server wrote them: `count` rows created at `firstCreated`, +1, +2, …
+    void insertAppliedRows(int count, qint64 firstCreated)
+    {
+        auto db = s->connection();
+        QVERIFY(db->transaction());
+        QSqlQuery q(*db);
+        QVERIFY(q.prepare(u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
+                          " VALUES (?, ?, ?, '{}', ?)"_s));
+        for (int i = 0; i < count; ++i) {
+            q.bindValue(0, u"device-%1"_s.arg(i % 3));
+            q.bindValue(1, uuid());
+            q.bindValue(2, teamA);
+            q.bindValue(3, firstCreated + i);
+            QVERIFY(q.exec());
+        }
+        QVERIFY(db->commit());
+    }
+
+    // What every role pulls of team A, byte for byte, and where its cursor ends.
+    QList<QByteArray> pullSnapshot()
+    {
+        QList<QByteArray> out;
+        for (const AuthContext &ctx : {admin, sales}) {
+            auto page = s->pullEncoded(ctx, 0, protocol::kMaxPullLimit);
+            if (!page || page->hasMore) {
+                qWarning("pullSnapshot: the pull failed or has more than one page");
+                return {};
+            }
+            out << page->changes << QByteArray::number(page->newSeq);
+        }
+        return out;
+    }
+
     MutationResult one(const AuthContext &ctx, const Mutation &m)
     {
         auto results = push(ctx, {m});
@@ -330,7 +372,7 @@ private slots:
                     REQUIRE_OK(user, old->addUser(teamId, u"old@x.example"_s, Role::Admin, u"pw"_s));
                     userId = user.id;
                 }
-                if (from >= 2) {
+                if (from == 2) {
                     // Records written by version 2 (no encoded change yet): an account with a conflict, an
                     // unpublished insight and a conversation, as that version stored them.
                     auto db = old->connection();
@@ -362,6 +404,31 @@ private slots:
                         {teamId, oldConversation, u"conversation"_s, u"{\"title\":\"Visit\"}"_s,
                             u"{\"title\":\"%1\"}"_s.arg(h1), u"{\"title\":3}"_s, h1, 3}));
                 }
+                if (from >= 3) {
+                    // Version 3 stores a record with its encoded change: written by a push of that version.
+                    {
+                        auto db = old->connection();
+                        QSqlQuery q(*db);
+                        QVERIFY(q.prepare(u"INSERT INTO team_seq (team_id, last_seq) VALUES (?, 0)"_s));
+                        q.addBindValue(teamId);
+                        QVERIFY(q.exec());
+                    }
+                    const AuthContext oldCtx {userId, teamId, Role::Admin, uuid()};
+                    REQUIRE_OK(pushed,
+                        old->push(oldCtx,
+                            {upsert(Entity::Account, oldAccount, at(0, u"devx"_s), {{u"name"_s, u"Old"_s}})}, kNow));
+                    QCOMPARE(pushed.first().status, MutationStatus::Applied);
+                }
+                if (from >= 2) {
+                    // A remembered mutation id from long ago (the push above remembers one from now).
+                    auto db = old->connection();
+                    QSqlQuery q(*db);
+                    QVERIFY(q.prepare(u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result,"
+                                      " created) VALUES ('devx', ?, ?, '{}', 1)"_s));
+                    q.addBindValue(uuid());
+                    q.addBindValue(teamId);
+                    QVERIFY(q.exec());
+                }
             }
             REQUIRE_OK(storage, ServerStorage::open(url));
             QCOMPARE(*storage->schemaVersion(), ServerStorage::kSchemaVersion);
@@ -374,8 +441,12 @@ private slots:
                     storage->push(ctx, {upsert(Entity::Account, record, at(0, u"d"_s), {{u"name"_s, u"A"_s}})}, kNow));
                 QCOMPARE(results.first().status, MutationStatus::Applied);
                 REQUIRE_OK(page, storage->pull(ctx, 0, 10));
-                QCOMPARE(page.changes.size(), from >= 2 ? 4 : 1);
-                if (from >= 2) {
+                QCOMPARE(page.changes.size(), from == 2 ? 4 : from >= 3 ? 2 : 1);
+                if (from >= 3) {
+                    QCOMPARE(page.changes.at(0).recordId, oldAccount);
+                    QCOMPARE(page.changes.at(0).fields, (QJsonObject {{u"name"_s, u"Old"_s}}));
+                }
+                if (from == 2) {
                     // The migration stored the old records' changes: content and conflicts for every role...
                     const Change &account = page.changes.at(0);
                     QCOMPARE(account.recordId, oldAccount);
@@ -396,6 +467,17 @@ private slots:
                     QVERIFY(hidden.fields.isEmpty() && hidden.fieldHlcs.isEmpty() && hidden.conflicts.isEmpty());
                     QCOMPARE(salesPage.changes.at(2).entity, Entity::Account);
                 }
+                // Migration 4: remembered ids are pruned by age, the old one and not the one just pushed.
+                REQUIRE_OK(pruned, storage->pruneAppliedMutations(kNow));
+                QCOMPARE(pruned, from >= 2 ? 1 : 0);
+            }
+            {
+                auto db = storage->connection();
+                QSqlQuery q(*db);
+                QVERIFY(q.exec(storage->backend() == ServerStorage::Backend::Sqlite
+                        ? u"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'applied_mutations_created'"_s
+                        : u"SELECT 1 FROM pg_indexes WHERE indexname = 'applied_mutations_created'"_s));
+                QVERIFY2(q.next(), "migration 4 made no index on applied_mutations.created");
             }
             // Opening again at the newest version changes nothing.
             storage.reset();
@@ -624,6 +706,190 @@ private slots:
         other.deviceId = uuid();
         REQUIRE_OK(third, push(other, {batch.first()}));
         QCOMPARE(third.first().status, MutationStatus::Applied);
+    }
+
+    // ---- retention of applied mutation ids (decision 0014)
+
+    void pruneDeletesOnlyOlderRows()
+    {
+        constexpr qint64 kDay = 24 * 60 * 60 * 1000;
+        const qint64 old = kNow - 100 * kDay;
+        const qint64 cutoff = kNow - 90 * kDay;
+        // Pushed 100 days ago (with the stamps of then), exactly at the cutoff, and now.
+        QList<Mutation> oldBatch;
+        for (int i = 0; i < 3; ++i)
+            oldBatch << upsert(Entity::Tag, uuid(), Hlc {old + i, 0, u"d"_s}, {{u"name"_s, u"old"_s}});
+        REQUIRE_OK(oldResults, s->push(admin, oldBatch, old));
+        QCOMPARE(oldResults.at(2).status, MutationStatus::Applied);
+        const Mutation atCutoff = upsert(Entity::Tag, uuid(), Hlc {cutoff, 0, u"d"_s}, {{u"name"_s, u"edge"_s}});
+        REQUIRE_OK(edgeResults, s->push(marketer, {atCutoff}, cutoff));
+        QCOMPARE(edgeResults.first().status, MutationStatus::Applied);
+        const QList<Mutation> recent {upsert(Entity::Tag, uuid(), at(0, u"d"_s), {{u"name"_s, u"new"_s}}),
+            upsert(Entity::Account, uuid(), at(1, u"d"_s), {{u"name"_s, u"New"_s}})};
+        REQUIRE_OK(recentResults, push(admin, recent));
+        QCOMPARE(recentResults.at(1).status, MutationStatus::Applied);
+        QCOMPARE(appliedRows(), 6);
+
+        REQUIRE_OK(deleted, s->pruneAppliedMutations(cutoff));
+        QCOMPARE(deleted, 3);
+        QCOMPARE(appliedRows(), 3);
+        {
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"SELECT MIN(created) FROM applied_mutations"_s) && q.next());
+            QCOMPARE(q.value(0).toLongLong(), cutoff);
+        }
+        // What stays is still remembered: a retry of it is a duplicate.
+        REQUIRE_OK(retried, push(admin, recent));
+        QCOMPARE(retried.at(0).status, MutationStatus::Duplicate);
+        QCOMPARE(retried.at(1).status, MutationStatus::Duplicate);
+        REQUIRE_OK(edgeRetried, s->push(marketer, {atCutoff}, kNow));
+        QCOMPARE(edgeRetried.first().status, MutationStatus::Duplicate);
+        // Nothing left to prune; the records themselves are untouched.
+        REQUIRE_OK(again, s->pruneAppliedMutations(cutoff));
+        QCOMPARE(again, 0);
+        QCOMPARE(pullAll(admin).size(), 6);
+        QCOMPARE(s->pruneAppliedMutationsChunk(cutoff, 0).error().code, ErrorCode::InvalidInput);
+    }
+
+    void pruneWorksInChunks()
+    {
+        insertAppliedRows(25, 1000); // created 1000..1024
+        insertAppliedRows(4, kNow);
+        // One transaction per chunk, oldest first.
+        QList<int> chunks;
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE_OK(deleted, s->pruneAppliedMutationsChunk(kNow, 10));
+            chunks << deleted;
+            if (i == 0) {
+                auto db = s->connection();
+                QSqlQuery q(*db);
+                QVERIFY(q.exec(u"SELECT MIN(created) FROM applied_mutations"_s) && q.next());
+                QCOMPARE(q.value(0).toLongLong(), 1010);
+            }
+        }
+        QCOMPARE(chunks, (QList<int> {10, 10, 5, 0, 0}));
+        QCOMPARE(appliedRows(), 4);
+        // The whole backlog in one call, across several chunks (7 + 7 + 7 + 2), with the right count.
+        insertAppliedRows(23, 1000);
+        REQUIRE_OK(all, s->pruneAppliedMutations(kNow, 7));
+        QCOMPARE(all, 23);
+        QCOMPARE(appliedRows(), 4);
+        // A backlog of exactly a whole number of chunks ends with an empty one.
+        insertAppliedRows(14, 1000);
+        REQUIRE_OK(even, s->pruneAppliedMutations(kNow, 7));
+        QCOMPARE(even, 14);
+        QCOMPARE(appliedRows(), 4);
+        // The default chunk (kPruneChunkRows) removes a backlog larger than one chunk.
+        insertAppliedRows(ServerStorage::kPruneChunkRows + 5, 1000);
+        REQUIRE_OK(big, s->pruneAppliedMutations(kNow));
+        QCOMPARE(big, ServerStorage::kPruneChunkRows + 5);
+        QCOMPARE(appliedRows(), 4);
+        if (s->backend() == ServerStorage::Backend::Sqlite) {
+            // Pruning finds old rows by the index of migration 4, not by scanning the table.
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"EXPLAIN QUERY PLAN SELECT device_id, mutation_id FROM applied_mutations"
+                           " WHERE created < 5 ORDER BY created LIMIT 10"_s));
+            QString plan;
+            while (q.next())
+                plan += q.value(3).toString() + u'\n';
+            QVERIFY2(plan.contains(u"applied_mutations_created"_s), qPrintable(plan));
+        }
+    }
+
+    // The claim of decision 0014: once its id is pruned, a mutation that is sent again is merged again, and the merge
+    // is idempotent by hlc, so records, field hlcs and conflicts stay exactly as they were. Every merge path: an
+    // edit that wins a concurrent edit, one that loses it, a delete, an edit of a deleted record, a create, a
+    // tombstone for an unseen record, and a plain overwrite that resolved a conflict.
+    void retryAfterPruneChangesNothing()
+    {
+        const Hlc h0 = at(0, u"dev0"_s);
+        const QString r1 = uuid(), r2 = uuid(), r3 = uuid(), r4 = uuid(), r5 = uuid(), r6 = uuid(), r7 = uuid();
+        REQUIRE_OK(setup,
+            push(marketer,
+                {upsert(Entity::Account, r1, h0, {{u"name"_s, u"A1"_s}}),
+                    upsert(Entity::Account, r2, at(3000, u"dev0"_s), {{u"name"_s, u"A2"_s}}),
+                    upsert(Entity::Account, r3, h0, {{u"name"_s, u"A3"_s}, {u"domain"_s, u"a3.example"_s}}),
+                    upsert(Entity::Account, r4, h0, {{u"name"_s, u"A4"_s}}),
+                    remove(Entity::Account, r4, at(1000, u"dev0"_s)),
+                    upsert(Entity::Account, r7, h0, {{u"name"_s, u"X"_s}}),
+                    upsert(Entity::Account, r7, at(1000, u"dev2"_s), {{u"name"_s, u"Y"_s}})}));
+        for (const MutationResult &r : setup)
+            QCOMPARE(r.status, MutationStatus::Applied);
+        QCOMPARE(pullAll(admin).value(r7).conflicts.size(), 1); // X lost to Y
+
+        const QList<Mutation> batch {
+            upsert(Entity::Account, r1, at(2000, u"dev1"_s), {{u"name"_s, u"B1"_s}}), // wins, A1 kept
+            upsert(Entity::Account, r2, at(1000, u"dev1"_s), {{u"name"_s, u"B2"_s}}), // loses, kept
+            remove(Entity::Account, r3, at(2000, u"dev1"_s)),
+            upsert(Entity::Account, r4, at(2000, u"dev1"_s), {{u"name"_s, u"B4"_s}}, {{u"name"_s, h0}}),
+            upsert(Entity::Tag, r5, at(2000, u"dev1"_s), {{u"name"_s, u"t"_s}, {u"color"_s, u"#112233"_s}}),
+            remove(Entity::Tag, r6, at(2000, u"dev1"_s)),
+            upsert(Entity::Account, r7, at(2000, u"dev1"_s), {{u"name"_s, u"Z"_s}}, {{u"name"_s, at(1000, u"dev2"_s)}}),
+            upsert(Entity::Lead, uuid(), at(2000, u"dev1"_s), {{u"recommendation"_s, u"call"_s}}), // rejected
+        };
+        REQUIRE_OK(first, push(admin, batch));
+        const QList<MutationStatus> expected {MutationStatus::Applied, MutationStatus::Superseded,
+            MutationStatus::Applied, MutationStatus::Superseded, MutationStatus::Applied, MutationStatus::Applied,
+            MutationStatus::Applied, MutationStatus::Rejected};
+        for (int i = 0; i < batch.size(); ++i)
+            QCOMPARE(first.at(i).status, expected.at(i));
+        const QHash<QString, Change> state = pullAll(admin);
+        QCOMPARE(state.value(r1).conflicts.size(), 1);
+        QCOMPARE(state.value(r2).conflicts.size(), 1);
+        QCOMPARE(state.value(r3).conflicts.size(), 2);
+        QCOMPARE(state.value(r4).conflicts.size(), 2);
+        QVERIFY(state.value(r6).deleted);
+        QVERIFY(state.value(r7).conflicts.isEmpty()); // Z was written on top of Y: X is resolved
+        const QList<QByteArray> before = pullSnapshot();
+        QVERIFY(!before.isEmpty());
+
+        const qint64 remembered = appliedRows();
+        QCOMPARE(remembered, setup.size() + batch.size() - 1); // a rejected mutation is not remembered
+        REQUIRE_OK(deleted, s->pruneAppliedMutations(kNow + 1));
+        QCOMPARE(deleted, remembered);
+        QCOMPARE(appliedRows(), 0);
+
+        REQUIRE_OK(retried, push(admin, batch));
+        for (int i = 0; i < batch.size(); ++i) {
+            // Merged again rather than answered duplicate, with the same report as the first time.
+            QCOMPARE(retried.at(i).status, expected.at(i));
+            QCOMPARE(retried.at(i).lostFields, first.at(i).lostFields);
+        }
+        QCOMPARE(pullSnapshot(), before); // same bytes, no new seq: nothing changed
+        REQUIRE_OK(third, push(admin, batch));
+        QCOMPARE(third.first().status, MutationStatus::Duplicate); // remembered again
+    }
+
+    // The one difference a pruned id makes (decision 0014): if another device overwrote the field after the
+    // mutation was applied, the server cannot tell the mutation sent again from an edit made concurrently with that
+    // overwrite, so the old value comes back as a conflict (and the answer is superseded). Nothing is overwritten.
+    void retryAfterPruneOfAnOverwrittenValueAddsAConflict()
+    {
+        const QString id = uuid();
+        const Mutation create = upsert(Entity::Account, id, at(0, u"dev1"_s), {{u"name"_s, u"A"_s}});
+        QCOMPARE(one(admin, create).status, MutationStatus::Applied);
+        QCOMPARE(one(marketer,
+                     upsert(Entity::Account, id, at(1000, u"dev2"_s), {{u"name"_s, u"B"_s}},
+                         {{u"name"_s, at(0, u"dev1"_s)}}))
+                     .status,
+            MutationStatus::Applied);
+        QCOMPARE(one(admin, create).status, MutationStatus::Duplicate); // remembered: nothing happens
+        const Change before = pullAll(admin).value(id);
+        QVERIFY(before.conflicts.isEmpty());
+
+        REQUIRE_OK(deleted, s->pruneAppliedMutations(kNow + 1));
+        QCOMPARE(deleted, 2);
+        const MutationResult again = one(admin, create);
+        QCOMPARE(again.status, MutationStatus::Superseded);
+        QCOMPARE(again.lostFields, QStringList {u"name"_s});
+        const Change after = pullAll(admin).value(id);
+        QCOMPARE(after.fields, before.fields); // B stays
+        QCOMPARE(after.fieldHlcs, before.fieldHlcs);
+        QCOMPARE(after.conflicts.size(), 1);
+        QCOMPARE(after.conflicts.first().value.toString(), u"A"_s);
+        QCOMPARE(after.conflicts.first().hlc, at(0, u"dev1"_s));
     }
 
     void concurrentDuplicateBatchAppliesOnce()
