@@ -345,6 +345,17 @@ Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     bool fullPullDue = false;
     for (const PushAck &ack : acks) {
+        if (ack.status == PushAck::Status::Applied || ack.status == PushAck::Status::Duplicate) {
+            // Nothing of the entry is needed: it goes (if a retried push did not take it before).
+            auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM outbox WHERE mutation_id = ?"));
+            if (!remove)
+                return remove.error();
+            remove->bind(1, ack.mutationId);
+            if (auto r = remove->run(); !r)
+                return r.error();
+            report.removed += int(m_db.changes());
+            continue;
+        }
         auto found = outboxEntry(ack.mutationId);
         if (!found)
             return found.error();
