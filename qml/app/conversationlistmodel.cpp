@@ -83,12 +83,13 @@ Result<qsizetype> ConversationListModel::readPage(qsizetype offset, int limit)
     Store::ConversationFilter filter = m_filter;
     filter.offset = int(offset);
     filter.limit = limit;
-    if (!m_searchText.trimmed().isEmpty()) {
+    m_snippets.clear();
+    // Text without a searchable word yet (one letter being typed) leaves the list as it is, not empty.
+    if (!Store::ftsQuery(m_searchText).isEmpty()) {
         auto hits = s->searchConversations(m_searchText, kSearchLimit);
         if (!hits)
             return hits.error();
         QStringList ids;
-        m_snippets.clear();
         for (const Store::ConversationHit &hit : std::as_const(*hits)) {
             ids << hit.conversationId;
             m_snippets.insert(hit.conversationId, TextFormat::highlightedHtml(hit.hit.snippet, hit.hit.highlights));

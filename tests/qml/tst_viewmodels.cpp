@@ -182,6 +182,10 @@ private slots:
         model.setSearchText(u"subscrip"_s);
         QCOMPARE(model.rowCount(), 1);
         QVERIFY(model.data(model.index(0, 0), ConversationListModel::SnippetHtmlRole).toString().contains(u"<b>"_s));
+        // One letter is not searched yet: the list stays whole, without snippets.
+        model.setSearchText(u"s"_s);
+        QCOMPARE(model.rowCount(), ConversationListModel::kPageSize);
+        QVERIFY(model.data(model.index(1, 0), ConversationListModel::SnippetHtmlRole).toString().isEmpty());
         model.setSearchText(QString());
         QCOMPARE(model.rowCount(), ConversationListModel::kPageSize);
 
