@@ -61,7 +61,7 @@ Page {
                 title: qsTr("Conversations")
                 ToolButton {
                     objectName: "filterToggle"
-                    text: "\u2AF6"
+                    text: "\u25BD" // a funnel; the fonts we ship with have no filter glyph
                     checkable: true
                     checked: filters.visible
                     implicitWidth: Theme.hitTarget

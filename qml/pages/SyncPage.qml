@@ -218,7 +218,8 @@ Page {
         title: qsTr("Wipe this device?")
         standardButtons: Dialog.Cancel | Dialog.Discard
         Label {
-            width: Math.min(root.width - 4 * Theme.margin, 420)
+            // From the window, not the page: the page's size made a binding loop through the dialog's.
+            width: Math.min(root.Window.width - 4 * Theme.margin, 420)
             wrapMode: Text.WordWrap
             text: AppSync.pendingCount > 0
                   ? qsTr("The encrypted store and its keys are deleted from this device. %n change(s) have not reached the server and will be lost.", "", AppSync.pendingCount)
