@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QFutureWatcher>
 #include <QHostAddress>
 #include <QLocale>
 #include <QTimeZone>
@@ -11,6 +12,7 @@
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QUrlQuery>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <sodium.h>
 
@@ -319,14 +321,23 @@ void ApiClient::pull(const QString &cursor, int limit, PullDone done)
         query.addQueryItem(u"cursor"_s, QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
     query.addQueryItem(u"limit"_s, QString::number(limit));
     send("GET", u"/v1/sync/pull?"_s + query.toString(QUrl::FullyEncoded), {}, true,
-         [done](int, const QByteArray &body, std::optional<CallError> error) {
+         [this, done](int, const QByteArray &body, std::optional<CallError> error) {
              if (error)
                  return done(*error);
-             auto decoded = protocol::decodePullPage(body);
-             if (!decoded)
-                 return done(networkError(CallError::Kind::Protocol,
-                                          u"The server's pull answer is not valid: %1"_s.arg(decoded.error().message)));
-             done(std::move(*decoded));
+             // A page is decoded on a worker thread: the engine applies the previous one meanwhile (it asks for
+             // the next page before applying one). The watcher belongs to this client, so nothing is delivered
+             // after the client is gone; the task holds nothing but the body.
+             auto *watcher = new QFutureWatcher<Result<protocol::PullPage>>(this);
+             connect(watcher, &QFutureWatcherBase::finished, this, [watcher, done] {
+                 watcher->deleteLater();
+                 Result<protocol::PullPage> decoded = watcher->result();
+                 if (!decoded)
+                     return done(networkError(CallError::Kind::Protocol,
+                                              u"The server's pull answer is not valid: %1"_s.arg(
+                                                  decoded.error().message)));
+                 done(std::move(*decoded));
+             });
+             watcher->setFuture(QtConcurrent::run([body] { return protocol::decodePullPage(body); }));
          });
 }
 
