@@ -15,6 +15,11 @@ namespace {
 
 constexpr int kMaxPage = 1000;
 
+int pageSize(int limit)
+{
+    return limit <= 0 ? kMaxPage : std::min(limit, kMaxPage);
+}
+
 // Values bound in order; the SQL is built from fixed fragments only, never from the values.
 struct Query
 {
@@ -28,6 +33,23 @@ struct Query
         if (value.isValid())
             values << value;
     }
+    /// " ORDER BY …" and one page of it.
+    void page(const QString &orderBy, int limit, int offset)
+    {
+        sql += u" ORDER BY "_s + orderBy + u" LIMIT ? OFFSET ?"_s;
+        values << qint64(pageSize(limit)) << qint64(std::max(0, offset));
+    }
+    /// The statement with every value bound.
+    Result<Statement> prepare(Database &db) const
+    {
+        const QByteArray utf8 = sql.toUtf8();
+        auto stmt = db.prepare(utf8.constData());
+        if (!stmt)
+            return stmt.error();
+        for (int i = 0; i < values.size(); ++i)
+            stmt->bindVariant(i + 1, values.at(i));
+        return stmt;
+    }
 };
 
 // Query planning: `+x.deleted = 0` keeps SQLite from looking up rows through an index on `deleted` alone (every
@@ -38,11 +60,6 @@ struct Query
 // remove, applyChange), so a deleted child has no parent id and needs no `deleted` check, which would read every
 // child's row (100k insights: every page of the table decrypted for one page of accounts).
 // fieldnotes-bench app measures both (docs/performance.md, issue 5).
-
-int pageSize(int limit)
-{
-    return limit <= 0 ? kMaxPage : std::min(limit, kMaxPage);
-}
 
 QString placeholders(qsizetype count)
 {
@@ -89,15 +106,11 @@ Result<QList<Store::ConversationSummary>> Store::conversationSummaries(const Con
         for (const QString &id : *filter.ids)
             q.values << id.toLower();
     } else {
-        q.sql += u" ORDER BY c.occurred_at DESC, c.hlc DESC LIMIT ? OFFSET ?"_s;
-        q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
+        q.page(u"c.occurred_at DESC, c.hlc DESC"_s, filter.limit, filter.offset);
     }
-    const QByteArray sql = q.sql.toUtf8();
-    auto stmt = m_db.prepare(sql.constData());
+    auto stmt = q.prepare(m_db);
     if (!stmt)
         return stmt.error();
-    for (int i = 0; i < q.values.size(); ++i)
-        stmt->bindVariant(i + 1, q.values.at(i));
     if (auto r = stmt->forEachRow([&] {
         rows << ConversationSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4),
                                     stmt->text(5), stmt->text(6), int(stmt->integer(7))};
@@ -131,14 +144,10 @@ Result<QList<Store::InsightSummary>> Store::insightSummaries(const InsightFilter
         q.where(u"instr(i.tags, ?) > 0"_s, QVariant(u"\""_s + filter.tagId.toLower() + u"\""_s));
     if (filter.published)
         q.where(*filter.published ? u"i.published = 1"_s : u"coalesce(i.published, 0) = 0"_s);
-    q.sql += u" ORDER BY i.hlc DESC, i.id LIMIT ? OFFSET ?"_s;
-    q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
-    const QByteArray sql = q.sql.toUtf8();
-    auto stmt = m_db.prepare(sql.constData());
+    q.page(u"i.hlc DESC, i.id"_s, filter.limit, filter.offset);
+    auto stmt = q.prepare(m_db);
     if (!stmt)
         return stmt.error();
-    for (int i = 0; i < q.values.size(); ++i)
-        stmt->bindVariant(i + 1, q.values.at(i));
     QList<InsightSummary> rows;
     if (auto r = stmt->forEachRow([&] {
         InsightSummary row;
@@ -173,14 +182,10 @@ Result<QList<Store::AccountSummary>> Store::accountSummaries(const QString &name
         // instr() rather than LIKE: a % or _ the user typed is just a character.
         q.where(u"instr(lower(a.name), ?) > 0"_s, needle.toLower());
     }
-    q.sql += u" ORDER BY a.name COLLATE NOCASE, a.id LIMIT ? OFFSET ?"_s;
-    q.values << qint64(pageSize(limit)) << qint64(std::max(0, offset));
-    const QByteArray sql = q.sql.toUtf8();
-    auto stmt = m_db.prepare(sql.constData());
+    q.page(u"a.name COLLATE NOCASE, a.id"_s, limit, offset);
+    auto stmt = q.prepare(m_db);
     if (!stmt)
         return stmt.error();
-    for (int i = 0; i < q.values.size(); ++i)
-        stmt->bindVariant(i + 1, q.values.at(i));
     QList<AccountSummary> rows;
     if (auto r = stmt->forEachRow([&] {
         rows << AccountSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), int(stmt->integer(4)),
@@ -201,16 +206,12 @@ Result<QList<Store::LeadSummary>> Store::leadSummaries(const LeadFilter &filter)
         q.where(u"l.account_id = ?"_s, filter.accountId.toLower());
     if (!filter.status.isEmpty())
         q.where(u"coalesce(l.status, 'open') = ?"_s, filter.status);
-    q.sql += filter.order == LeadFilter::Order::Priority
-        ? u" ORDER BY l.priority IS NULL, l.priority, l.hlc DESC, l.id LIMIT ? OFFSET ?"_s
-        : u" ORDER BY l.hlc DESC, l.id LIMIT ? OFFSET ?"_s;
-    q.values << qint64(pageSize(filter.limit)) << qint64(std::max(0, filter.offset));
-    const QByteArray sql = q.sql.toUtf8();
-    auto stmt = m_db.prepare(sql.constData());
+    q.page(filter.order == LeadFilter::Order::Priority ? u"l.priority IS NULL, l.priority, l.hlc DESC, l.id"_s
+                                                       : u"l.hlc DESC, l.id"_s,
+           filter.limit, filter.offset);
+    auto stmt = q.prepare(m_db);
     if (!stmt)
         return stmt.error();
-    for (int i = 0; i < q.values.size(); ++i)
-        stmt->bindVariant(i + 1, q.values.at(i));
     QList<LeadSummary> rows;
     if (auto r = stmt->forEachRow([&] {
         rows << LeadSummary{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3),
