@@ -9,6 +9,8 @@
 #include <QTimeZone>
 #include <QUuid>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 using namespace Qt::Literals::StringLiterals;
@@ -20,6 +22,23 @@ QString metricMethod(const QByteArray &method)
 {
     static const QByteArrayList known {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     return known.contains(method) ? QString::fromLatin1(method) : u"other"_s;
+}
+
+// A client's HTTP stack writes a request's head and body in parts, and its Nagle algorithm holds a part back until the
+// one before is acknowledged; Linux delays that acknowledgement by up to 40 ms. A 45 KB push on loopback waited 43 ms
+// between its two parts. While a request comes in, this side acknowledges at once (the setsockopt sends an ACK that
+// is due; the kernel leaves quick-ack mode by itself, so it is asked again at every read).
+void acknowledgeAtOnce(const QAbstractSocket *socket)
+{
+#ifdef TCP_QUICKACK
+    const qintptr fd = socket->socketDescriptor();
+    if (fd < 0)
+        return;
+    const int on = 1;
+    (void)::setsockopt(int(fd), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#else
+    Q_UNUSED(socket);
+#endif
 }
 
 QString rejectReason(int status)
@@ -108,6 +127,9 @@ HttpConnection::HttpConnection(ServerCore *core, QTcpSocket *socket, quint64 id)
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(core->limits.socketReadBufferBytes);
+    // A response is written whole (head, then body): nothing to gain from Nagle's algorithm holding the body back
+    // until the client acknowledges the head, which it may delay by up to 40 ms.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
@@ -157,10 +179,13 @@ void HttpConnection::rejectNow(HttpResponse response)
 
 void HttpConnection::onReadyRead()
 {
-    if (m_state == State::Lingering)
+    if (m_state == State::Lingering) {
         discardInput();
-    else
-        processInput();
+        return;
+    }
+    if (m_state == State::Idle || m_state == State::ReadingHead || m_state == State::ReadingBody)
+        acknowledgeAtOnce(m_socket);
+    processInput();
 }
 
 void HttpConnection::processInput()
