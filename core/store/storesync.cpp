@@ -262,6 +262,12 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
         }
     }
 
+    // The usual case after this device's own push: the server sends back what this device already holds. Nothing
+    // to write then, and no search text to index again.
+    if (write && local && local->deleted == record.deleted && local->hlc == record.hlc
+        && local->fieldHlcs == record.fieldHlcs && local->fields == record.fields)
+        write = false;
+
     if (write) {
         if (auto r = writeRecord(record, !local.has_value()); !r)
             return r.error();

@@ -1,4 +1,5 @@
 #include "base/securebuffer.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 
 #include <QDir>
@@ -106,6 +107,40 @@ private slots:
         QVERIFY(store->applyPull({remoteAccount(uuid(2), u"Globex"_s, stamp(m_now - 500))}, u"c2"_s).ok());
         QCOMPARE(store->search(u"initech"_s)->size(), 0);
         QCOMPARE(store->search(u"globex"_s)->size(), 1);
+        QCOMPARE(*store->verify(), QStringList());
+    }
+
+    void aPageOfWhatTheDeviceHoldsWritesNoRecord()
+    {
+        // After its own push a device pulls its changes back: the records it holds already. They are not written (nor
+        // indexed for search) again. With FTS merging off, every indexing leaves a segment row to count.
+        auto store = freshStore();
+        QVERIFY(store);
+        QList<RemoteChange> page;
+        for (int i = 0; i < 50; ++i)
+            page << remoteAccount(uuid(100 + i), u"Account %1"_s.arg(i), stamp(m_now - 1000, i));
+        QVERIFY(store->applyPull(page, u"c1"_s).ok());
+        auto db = Database::open(Store::databaseFiles(m_dir.filePath(QString::number(m_stores))).constFirst(), m_key,
+                                 Database::OpenMode::Existing);
+        QVERIFY(db.ok());
+        QVERIFY(db->exec("INSERT INTO search (search, rank) VALUES ('automerge', 0);"
+                         "INSERT INTO search (search, rank) VALUES ('crisismerge', 1900)").ok());
+        const auto segments = [&] { return db->scalar("SELECT count(*) FROM search_data")->toInt(); };
+        const int before = segments();
+
+        auto echo = store->applyPull(page, u"c2"_s);
+        QVERIFY(echo.ok());
+        QCOMPARE(echo->applied, 50);
+        QCOMPARE(segments(), before);
+        QCOMPARE(*store->syncValue(u"cursor"_s), u"c2"_s);
+
+        // One record that did change is written and indexed, the others still are not.
+        page[7] = remoteAccount(uuid(107), u"Renamed"_s, stamp(m_now - 500));
+        QVERIFY(store->applyPull(page, u"c3"_s).ok());
+        QVERIFY(segments() > before);
+        QCOMPARE(store->get(Entity::Account, uuid(107))->fields.value(u"name"_s).toString(), u"Renamed"_s);
+        QCOMPARE(store->search(u"renamed"_s)->size(), 1);
+        QCOMPARE(store->search(u"account"_s, 100)->size(), 49);
         QCOMPARE(*store->verify(), QStringList());
     }
 
