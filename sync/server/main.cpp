@@ -2,21 +2,19 @@
 #include "sync/server/api/syncapi.h"
 #include "sync/server/http/httpserver.h"
 #include "sync/server/http/shutdownsignals.h"
+#include "sync/server/storage/pruner.h"
 #include "sync/server/storage/serverstorage.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
 #include <QThreadPool>
-#include <QTimer>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -138,89 +136,27 @@ void logEvent(QJsonObject line)
     std::fflush(stderr);
 }
 
-/**
- * The retention of applied mutation ids while serving (decision 0014): a run at start and every hour, off the event
- * loop on the writer pool, one chunk per task and below the pushes' priority, so that a push waits for one chunk at
- * most (on SQLite the pool has one thread: pruning and pushes take turns) and never for a whole backlog.
- */
-class AppliedPruner final
+/// The log lines of one retention run (decision 0014, 0015): counts and times, never an id, key or address.
+void logPruneReport(const Pruner::Report &report, int appliedRetentionDays)
 {
-public:
-    AppliedPruner(ServerStorage &storage, QThreadPool *pool, int days)
-        : m_state(std::make_shared<State>(storage, pool, days))
-    { }
-    ~AppliedPruner() { stop(); }
-    AppliedPruner(const AppliedPruner &) = delete;
-    AppliedPruner &operator=(const AppliedPruner &) = delete;
-
-    /// Starts a run unless one is still going.
-    void start()
-    {
-        if (m_state->stopped || m_state->running.exchange(true))
-            return;
-        auto run = std::make_shared<Run>();
-        run->cutoffMs = QDateTime::currentMSecsSinceEpoch() - qint64(m_state->days) * kDayMs;
-        run->elapsed.start();
-        schedule(m_state, run);
+    if (report.loginError) {
+        logEvent({{u"level"_s, u"error"_s}, {u"event"_s, u"login_failures_prune_failed"_s},
+            {u"deleted"_s, report.loginWindowsDeleted}, {u"message"_s, report.loginError->message}});
+    } else {
+        logEvent({{u"level"_s, u"info"_s}, {u"event"_s, u"login_failures_pruned"_s},
+            {u"deleted"_s, report.loginWindowsDeleted}});
     }
-    /// No further chunk starts (shutdown).
-    void stop() { m_state->stopped = true; }
-
-private:
-    struct State
-    {
-        State(ServerStorage &s, QThreadPool *p, int d)
-            : storage(s)
-            , pool(p)
-            , days(d)
-        { }
-        ServerStorage &storage;
-        QThreadPool *pool;
-        const int days;
-        std::atomic_bool running {false};
-        std::atomic_bool stopped {false};
-    };
-    struct Run
-    {
-        qint64 cutoffMs = 0;
-        qint64 deleted = 0;
-        int chunks = 0;
-        QElapsedTimer elapsed;
-    };
-
-    // Pushes run at priority 0: a queued push goes before the next chunk.
-    static void schedule(const std::shared_ptr<State> &state, const std::shared_ptr<Run> &run)
-    {
-        state->pool->start([state, run] { step(state, run); }, -1);
+    if (appliedRetentionDays <= 0)
+        return;
+    if (report.appliedError) {
+        logEvent({{u"level"_s, u"error"_s}, {u"event"_s, u"applied_mutations_prune_failed"_s},
+            {u"deleted"_s, report.appliedDeleted}, {u"message"_s, report.appliedError->message}});
+        return;
     }
-
-    static void step(const std::shared_ptr<State> &state, const std::shared_ptr<Run> &run)
-    {
-        if (state->stopped) {
-            state->running = false;
-            return;
-        }
-        auto deleted = state->storage.pruneAppliedMutationsChunk(run->cutoffMs);
-        if (!deleted) {
-            logEvent({{u"level"_s, u"error"_s}, {u"event"_s, u"applied_mutations_prune_failed"_s},
-                {u"deleted"_s, run->deleted}, {u"message"_s, deleted.error().message}});
-            state->running = false;
-            return;
-        }
-        run->deleted += *deleted;
-        ++run->chunks;
-        if (*deleted == ServerStorage::kPruneChunkRows) {
-            schedule(state, run);
-            return;
-        }
-        logEvent({{u"level"_s, u"info"_s}, {u"event"_s, u"applied_mutations_pruned"_s}, {u"deleted"_s, run->deleted},
-            {u"retention_days"_s, state->days}, {u"chunks"_s, run->chunks},
-            {u"duration_ms"_s, run->elapsed.elapsed()}});
-        state->running = false;
-    }
-
-    std::shared_ptr<State> m_state;
-};
+    logEvent({{u"level"_s, u"info"_s}, {u"event"_s, u"applied_mutations_pruned"_s},
+        {u"deleted"_s, report.appliedDeleted}, {u"retention_days"_s, appliedRetentionDays},
+        {u"chunks"_s, report.appliedChunks}, {u"duration_ms"_s, report.durationMs}});
+}
 
 int serve(const Options &options)
 {
@@ -275,13 +211,11 @@ int serve(const Options &options)
     std::fflush(stdout);
 
     // Declared after the server: destroyed first, it stops; the server then waits for its writer pool.
-    AppliedPruner pruner(**storage, server.writerPool(), *days);
-    QTimer pruneTimer;
-    if (*days > 0) {
-        pruner.start();
-        QObject::connect(&pruneTimer, &QTimer::timeout, [&pruner] { pruner.start(); });
-        pruneTimer.start(std::chrono::hours(1));
-    }
+    Pruner::Options pruning;
+    pruning.appliedRetentionDays = *days;
+    pruning.finished = [days = *days](const Pruner::Report &report) { logPruneReport(report, days); };
+    Pruner pruner(**storage, server.writerPool(), std::move(pruning));
+    pruner.start();
 
     QObject::connect(&server, &http::HttpServer::shutdownFinished, qApp, &QCoreApplication::quit);
     if (auto r = http::installShutdownSignalHandler(&server, [&server, &pruner](int) {
@@ -347,6 +281,9 @@ int prune(const Options &options)
     auto storage = openStorage(options);
     if (!storage)
         return fail(storage.error().message);
+    // Ended login-throttle windows go too; what is printed stays the count of mutation ids.
+    if (auto pruned = (*storage)->pruneLoginFailures(QDateTime::currentMSecsSinceEpoch()); !pruned)
+        return fail(pruned.error().message);
     int deleted = 0;
     if (*days > 0) {
         auto pruned = (*storage)->pruneAppliedMutations(QDateTime::currentMSecsSinceEpoch() - qint64(*days) * kDayMs);

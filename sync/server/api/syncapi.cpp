@@ -61,44 +61,6 @@ std::optional<HttpResponse> requireJson(const HttpRequest &request)
 
 } // namespace
 
-// --- LoginThrottle ----------------------------------------------------------------------------------------------
-
-int LoginThrottle::retryAfterSeconds(const QStringList &keys, qint64 nowMs)
-{
-    QMutexLocker lock(&m_mutex);
-    qint64 waitMs = 0;
-    for (const QString &key : keys) {
-        const auto it = m_windows.constFind(key);
-        if (it == m_windows.cend() || nowMs - it->startMs >= m_limits.windowMs)
-            continue;
-        if (it->failures >= m_limits.maxFailures)
-            waitMs = std::max(waitMs, it->startMs + m_limits.windowMs - nowMs);
-    }
-    return int((waitMs + 999) / 1000);
-}
-
-void LoginThrottle::recordFailure(const QStringList &keys, qint64 nowMs)
-{
-    QMutexLocker lock(&m_mutex);
-    if (m_windows.size() > 100000) { // bounded memory under a spray of addresses: forget expired windows
-        for (auto it = m_windows.begin(); it != m_windows.end();)
-            it = nowMs - it->startMs >= m_limits.windowMs ? m_windows.erase(it) : std::next(it);
-    }
-    for (const QString &key : keys) {
-        Window &window = m_windows[key];
-        if (nowMs - window.startMs >= m_limits.windowMs)
-            window = Window{0, nowMs};
-        ++window.failures;
-    }
-}
-
-void LoginThrottle::recordSuccess(const QStringList &keys)
-{
-    QMutexLocker lock(&m_mutex);
-    for (const QString &key : keys)
-        m_windows.remove(key);
-}
-
 // --- SyncApi ----------------------------------------------------------------------------------------------------
 
 struct SyncApi::Instruments
@@ -220,24 +182,29 @@ HttpResponse SyncApi::login(const HttpRequest &request)
     if (!credentials)
         return apiError(protocol::ApiErrorCode::BadRequest, credentials.error().message);
     const qint64 now = m_clock();
+    // The throttle (decision 0015) counts every attempt before its password is checked, in the database that all
+    // instances share; a success clears both keys. Stored hashed: no email or address sits in that table.
     const QStringList keys{u"email:"_s + credentials->email.trimmed().toLower(),
                            u"client:"_s + request.clientAddress.toString()};
-    if (const int wait = m_throttle.retryAfterSeconds(keys, now); wait > 0) {
+    auto wait = m_storage.countLoginAttempt(keys, now);
+    if (!wait)
+        return failure(request, wait.error());
+    if (*wait > 0) {
         m_metrics->logins.increment({u"rate_limited"_s});
         HttpResponse limited = apiError(protocol::ApiErrorCode::RateLimited,
-                                        u"Too many failed sign-ins; try again in %1 s."_s.arg(wait));
-        limited.headers.set("Retry-After", QByteArray::number(wait));
+                                        u"Too many failed sign-ins; try again in %1 s."_s.arg(*wait));
+        limited.headers.set("Retry-After", QByteArray::number(*wait));
         return limited;
     }
     auto user = m_storage.verifyLogin(credentials->email, credentials->password);
     if (!user) {
         if (user.error().code != ErrorCode::WrongPassphrase && user.error().code != ErrorCode::NotFound)
             return failure(request, user.error());
-        m_throttle.recordFailure(keys, now);
         m_metrics->logins.increment({u"failed"_s});
         return apiError(protocol::ApiErrorCode::Unauthenticated, u"Wrong email or password."_s);
     }
-    m_throttle.recordSuccess(keys);
+    // Best effort: counts left behind only make the throttle stricter, and a right password is not turned into a 500.
+    (void)m_storage.clearLoginFailures(keys);
     const QString token = ServerStorage::newToken();
     const QString deviceName = credentials->deviceName.isEmpty() ? u"unnamed device"_s : credentials->deviceName;
     auto device = m_storage.createDevice(user->id, deviceName, ServerStorage::tokenHash(token), now);

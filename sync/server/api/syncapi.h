@@ -5,9 +5,6 @@
 #include "sync/server/http/httpresponse.h"
 #include "sync/server/storage/role.h"
 
-#include <QHash>
-#include <QMutex>
-
 #include <functional>
 #include <variant>
 #include <memory>
@@ -20,38 +17,10 @@ namespace fieldnotes::server {
 
 class ServerStorage;
 
-/** Counts failed logins per email and per client address, and says when to refuse further attempts. */
-class LoginThrottle final
-{
-public:
-    struct Limits
-    {
-        int maxFailures = 10; ///< within `windowMs`, per key
-        qint64 windowMs = 15 * 60 * 1000;
-    };
-    LoginThrottle() = default;
-    explicit LoginThrottle(Limits limits) : m_limits(limits) { }
-
-    /// Seconds to wait before another attempt for any of `keys` is allowed; 0 = go ahead.
-    [[nodiscard]] int retryAfterSeconds(const QStringList &keys, qint64 nowMs);
-    void recordFailure(const QStringList &keys, qint64 nowMs);
-    void recordSuccess(const QStringList &keys);
-
-private:
-    struct Window
-    {
-        int failures = 0;
-        qint64 startMs = 0;
-    };
-    Limits m_limits;
-    QMutex m_mutex;
-    QHash<QString, Window> m_windows;
-};
-
 /**
  * The sync API of SYNC-API.md on an HttpServer: authentication, push, pull, the admin endpoints, /healthz and
- * /metrics. Holds no state between requests but the login throttle (per instance; nginx's limit_req guards the
- * whole deployment).
+ * /metrics. Holds no state between requests: sessions and the login throttle live in the database (decision 0015),
+ * so any number of instances on one database answer alike.
  */
 class SyncApi final
 {
@@ -89,7 +58,6 @@ private:
     struct Instruments;
     ServerStorage &m_storage;
     Clock m_clock;
-    LoginThrottle m_throttle;
     std::unique_ptr<Instruments> m_metrics;
 };
 

@@ -81,6 +81,13 @@ const QList<QStringList> &migrations()
         {
             u"CREATE INDEX applied_mutations_created ON applied_mutations (created)"_s,
         },
+        // 5: the login throttle, shared by every instance on the database (decision 0015). A key is an HMAC of the
+        // throttle key (an email or a client address), never the key itself; pruning finds ended windows by index.
+        {
+            u"CREATE TABLE login_failures (key_hash TEXT PRIMARY KEY, window_start BIGINT NOT NULL,"
+            " failures INTEGER NOT NULL)"_s,
+            u"CREATE INDEX login_failures_window ON login_failures (window_start)"_s,
+        },
     };
     return steps;
 }
@@ -341,6 +348,7 @@ struct ServerStorage::Private
     ConnectionPool pool;
     Options options;
     QByteArray cursorKey; // crypto_auth_hmacsha256_KEYBYTES
+    QByteArray throttleKey; // crypto_auth_hmacsha256_KEYBYTES: login_failures.key_hash = HMAC(throttleKey, key)
 
     bool postgres() const { return pool.config().postgres; }
 
@@ -442,7 +450,8 @@ struct ServerStorage::Private
         return {};
     }
 
-    Result<void> loadSecret(QSqlDatabase &db)
+    /// The HMAC key called `name`: created once and shared by every instance on the same database.
+    static Result<QByteArray> loadSecret(QSqlDatabase &db, const QString &name)
     {
         std::array<unsigned char, crypto_auth_hmacsha256_KEYBYTES> fresh {};
         randombytes_buf(fresh.data(), fresh.size());
@@ -450,16 +459,47 @@ struct ServerStorage::Private
             = QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(fresh.data()), fresh.size()).toHex());
         sodium_memzero(fresh.data(), fresh.size());
         QSqlQuery q(db);
-        // Created once and shared by every instance on the same database.
-        if (!exec(q,
-                u"INSERT INTO server_secrets (name, value) VALUES ('cursor_hmac', ?) ON CONFLICT (name) DO NOTHING"_s,
-                {hex})
-            || !exec(q, u"SELECT value FROM server_secrets WHERE name = 'cursor_hmac'"_s) || !q.next())
+        if (!exec(q, u"INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"_s,
+                {name, hex})
+            || !exec(q, u"SELECT value FROM server_secrets WHERE name = ?"_s, {name}) || !q.next())
             return internal(u"read the server secret"_s);
-        cursorKey = QByteArray::fromHex(q.value(0).toString().toLatin1());
-        if (cursorKey.size() != crypto_auth_hmacsha256_KEYBYTES)
+        QByteArray key = QByteArray::fromHex(q.value(0).toString().toLatin1());
+        if (key.size() != crypto_auth_hmacsha256_KEYBYTES)
             return makeError(ErrorCode::Corrupt, u"the server secret is damaged"_s);
+        return key;
+    }
+
+    Result<void> loadSecrets(QSqlDatabase &db)
+    {
+        auto cursor = loadSecret(db, u"cursor_hmac"_s);
+        if (!cursor)
+            return cursor.error();
+        auto throttle = loadSecret(db, u"login_throttle_hmac"_s);
+        if (!throttle)
+            return throttle.error();
+        cursorKey = std::move(cursor).value();
+        throttleKey = std::move(throttle).value();
         return {};
+    }
+
+    /// What login_failures stores for throttle keys: HMAC-SHA256 under the throttle secret, hex, each once, sorted
+    /// (so that every statement touches its rows in one order and two of them cannot deadlock on PostgreSQL).
+    QStringList throttleHashes(const QStringList &keys) const
+    {
+        QStringList hashes;
+        if (throttleKey.size() != crypto_auth_hmacsha256_KEYBYTES) // open() loads it from schema version 1 on
+            return hashes;
+        for (const QString &key : keys) {
+            const QByteArray utf8 = key.toUtf8();
+            std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac {};
+            crypto_auth_hmacsha256(mac.data(), reinterpret_cast<const unsigned char *>(utf8.constData()),
+                static_cast<unsigned long long>(utf8.size()),
+                reinterpret_cast<const unsigned char *>(throttleKey.constData()));
+            hashes << QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(mac.data()), mac.size()).toHex());
+        }
+        hashes.sort();
+        hashes.removeDuplicates();
+        return hashes;
     }
 
     Result<StoredRecord> loadRecord(Statements &st, const QString &teamId, const QString &recordId)
@@ -646,8 +686,8 @@ Result<std::unique_ptr<ServerStorage>> ServerStorage::open(const QString &url, O
     if (!version)
         return version.error();
     if (*version >= 1) {
-        if (auto secret = storage->d->loadSecret(*db); !secret)
-            return secret.error();
+        if (auto secrets = storage->d->loadSecrets(*db); !secrets)
+            return secrets.error();
     }
     return storage;
 }
@@ -950,6 +990,113 @@ Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int ch
         return internal(u"commit pruning mutation ids"_s);
     }
     return std::max(deleted, 0);
+}
+
+// ---- login throttle
+
+Result<int> ServerStorage::countLoginAttempt(const QStringList &keys, qint64 nowMs)
+{
+    if (keys.size() > 8)
+        return makeError(ErrorCode::InvalidInput, u"a login attempt has at most 8 throttle keys"_s);
+    const QStringList hashes = d->throttleHashes(keys);
+    if (hashes.isEmpty())
+        return keys.isEmpty() ? Result<int>(0) : internal(u"count a login attempt"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    const qint64 windowMs = d->options.loginWindowMs;
+    // A window that started at or before this has ended: the attempt starts a new one.
+    const qint64 endedBy = nowMs - windowMs;
+    QStringList rows;
+    QVariantList binds;
+    for (const QString &hash : hashes) {
+        rows << u"(?, ?, 1)"_s;
+        binds << hash << nowMs;
+    }
+    binds << endedBy << endedBy;
+    // One statement for every key, so one atomic step per row on either backend: two instances that count at once
+    // both count. SET sees the row as it was, so both CASEs test the old window.
+    const QString sql = u"INSERT INTO login_failures (key_hash, window_start, failures) VALUES %1"
+                        " ON CONFLICT (key_hash) DO UPDATE SET"
+                        " failures = CASE WHEN login_failures.window_start <= ? THEN 1"
+                        " ELSE login_failures.failures + 1 END,"
+                        " window_start = CASE WHEN login_failures.window_start <= ? THEN excluded.window_start"
+                        " ELSE login_failures.window_start END"
+                        " RETURNING window_start, failures"_s.arg(rows.join(u", "_s));
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!exec(q, sql, binds)) {
+        d->pool.checkBroken(*db);
+        return internal(u"count a login attempt"_s);
+    }
+    qint64 waitMs = 0;
+    while (q.next()) {
+        if (q.value(1).toLongLong() > d->options.loginMaxFailures) {
+            // Another instance's clock may be ahead: never longer than a window.
+            const qint64 left = q.value(0).toLongLong() + windowMs - nowMs;
+            waitMs = std::max(waitMs, std::clamp<qint64>(left, 1, windowMs));
+        }
+    }
+    q.finish(); // SQLite ends the statement's transaction only when it is reset
+    return int((waitMs + 999) / 1000);
+}
+
+Result<void> ServerStorage::clearLoginFailures(const QStringList &keys)
+{
+    const QStringList hashes = d->throttleHashes(keys);
+    if (hashes.isEmpty())
+        return keys.isEmpty() ? Result<void>() : internal(u"clear failed logins"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    QStringList marks;
+    QVariantList binds;
+    for (const QString &hash : hashes) {
+        marks << u"?"_s;
+        binds << hash;
+    }
+    QSqlQuery q(*db);
+    if (!exec(q, u"DELETE FROM login_failures WHERE key_hash IN (%1)"_s.arg(marks.join(u", "_s)), binds)) {
+        d->pool.checkBroken(*db);
+        return internal(u"clear failed logins"_s);
+    }
+    return {};
+}
+
+Result<int> ServerStorage::pruneLoginFailures(qint64 nowMs, int chunkRows)
+{
+    int total = 0;
+    for (;;) {
+        auto deleted = pruneLoginFailuresChunk(nowMs, chunkRows);
+        if (!deleted)
+            return deleted.error();
+        total += *deleted;
+        if (*deleted < chunkRows)
+            return total;
+    }
+}
+
+Result<int> ServerStorage::pruneLoginFailuresChunk(qint64 nowMs, int chunkRows)
+{
+    if (chunkRows < 1)
+        return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
+    auto db = d->pool.get();
+    if (!db)
+        return db.error();
+    // Ended windows only (the condition that makes countLoginAttempt start a new one), oldest first. On PostgreSQL a
+    // row an attempt is counting right now is skipped; one whose window an attempt just restarted no longer matches
+    // when it is locked, so it stays.
+    const QString sql = d->postgres()
+        ? u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
+          " WHERE window_start <= ? ORDER BY window_start LIMIT ? FOR UPDATE SKIP LOCKED)"_s
+        : u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
+          " WHERE window_start <= ? ORDER BY window_start LIMIT ?)"_s;
+    QSqlQuery q(*db);
+    if (!exec(q, sql, {nowMs - d->options.loginWindowMs, chunkRows})) {
+        d->pool.checkBroken(*db);
+        return internal(u"prune failed logins"_s);
+    }
+    return std::max(q.numRowsAffected(), 0);
 }
 
 Result<EncodedPullResult> ServerStorage::pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit)

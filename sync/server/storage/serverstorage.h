@@ -67,14 +67,18 @@ struct EncodedPullResult
 class ServerStorage final
 {
 public:
-    static constexpr int kSchemaVersion = 4;
-    /// Rows of `applied_mutations` deleted per transaction by pruneAppliedMutations (decision 0014).
+    static constexpr int kSchemaVersion = 5;
+    /// Rows deleted per transaction by pruneAppliedMutations (decision 0014) and pruneLoginFailures.
     static constexpr int kPruneChunkRows = 10000;
 
     struct Options
     {
         /// A mutation whose hlc is further ahead of the server's clock is rejected (decision 0006).
         qint64 maxClockAheadMs = 10 * 60 * 1000;
+        /// The login throttle (decision 0015): at most this many failed attempts per throttle key within a window
+        /// of `loginWindowMs` from its first failure; further attempts are refused until the window ends.
+        int loginMaxFailures = 10;
+        qint64 loginWindowMs = 15 * 60 * 1000;
         /// Migrate only up to this version (tests of the migrations).
         int migrateTo = kSchemaVersion;
         /// Tests: called after each mutation of a push is applied, inside the transaction; an error aborts the
@@ -144,6 +148,21 @@ public:
     /// One transaction of pruneAppliedMutations: at most `chunkRows` (>= 1) rows, oldest first. Fewer than
     /// `chunkRows` deleted means nothing older is left (unless another instance prunes beside it).
     [[nodiscard]] Result<int> pruneAppliedMutationsChunk(qint64 olderThanMs, int chunkRows = kPruneChunkRows);
+
+    // ---- login throttle (decision 0015): shared by every instance on the database
+    /// Counts a login attempt against each of `keys` (e.g. "email:…" and "client:…") before its password is checked,
+    /// in one atomic statement (an UPSERT), so that instances racing on one database cannot let more attempts through
+    /// than the limit. A key whose window has ended starts a new one at `nowMs`. The seconds until every key is
+    /// below its limit again (for Retry-After; the attempt must be refused), or 0 (go ahead). Keys are stored as
+    /// HMAC-SHA256 under a server secret, never in clear.
+    [[nodiscard]] Result<int> countLoginAttempt(const QStringList &keys, qint64 nowMs);
+    /// A login succeeded: forgets the counts of `keys`.
+    [[nodiscard]] Result<void> clearLoginFailures(const QStringList &keys);
+    /// Deletes the counts of windows that ended by `nowMs` (deleting one changes no answer), at most `chunkRows` per
+    /// transaction. The number of rows deleted.
+    [[nodiscard]] Result<int> pruneLoginFailures(qint64 nowMs, int chunkRows = kPruneChunkRows);
+    /// One transaction of pruneLoginFailures; fewer than `chunkRows` deleted means none is left.
+    [[nodiscard]] Result<int> pruneLoginFailuresChunk(qint64 nowMs, int chunkRows = kPruneChunkRows);
 
     /// Opaque, tamper-evident: base64url(version, team id, seq, HMAC-SHA256 with the server secret).
     [[nodiscard]] QString encodeCursor(const QString &teamId, qint64 seq) const;

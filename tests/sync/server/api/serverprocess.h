@@ -177,6 +177,46 @@ private:
     QStringList m_created;
 };
 
+/// Runs one statement on a server's database directly, as an operator (or the passing of time) would; false, with a
+/// warning, on failure. For SQLite the test process opens the file beside the server (it never links SQLCipher).
+inline bool execOnDatabase(const QString &dbUrl, const QString &sql, const QVariantList &binds = {})
+{
+    const QString connection = u"e2e-direct"_s;
+    bool ok = true;
+    {
+        QSqlDatabase db;
+        if (dbUrl.startsWith(u"sqlite:"_s)) {
+            db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+            db.setDatabaseName(dbUrl.mid(7));
+            db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=30000"_s);
+        } else {
+            const QUrl url(dbUrl);
+            db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
+            const QUrlQuery query(url);
+            db.setHostName(
+                query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
+            if (url.port() > 0)
+                db.setPort(url.port());
+            db.setUserName(url.userName(QUrl::FullyDecoded));
+            db.setPassword(url.password(QUrl::FullyDecoded));
+            db.setDatabaseName(url.path().mid(1));
+        }
+        ok = db.open();
+        {
+            QSqlQuery q(db);
+            ok = ok && q.prepare(sql);
+            for (const QVariant &bind : binds)
+                q.addBindValue(bind);
+            ok = ok && q.exec();
+            if (!ok)
+                qWarning("execOnDatabase: %s", qPrintable(q.lastError().text() + db.lastError().text()));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return ok;
+}
+
 // ---- HTTP -----------------------------------------------------------------------------------------------------
 
 struct Reply

@@ -20,42 +20,14 @@ QStringList sortedKeys(const QJsonObject &o)
 // long time would have left them).
 bool insertOldAppliedRows(const QString &dbUrl, int count)
 {
-    const QString connection = u"api-old-rows"_s;
-    bool ok = true;
-    {
-        QSqlDatabase db;
-        if (dbUrl.startsWith(u"sqlite:"_s)) {
-            db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
-            db.setDatabaseName(dbUrl.mid(7));
-        } else {
-            const QUrl url(dbUrl);
-            db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
-            const QUrlQuery query(url);
-            db.setHostName(
-                query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
-            if (url.port() > 0)
-                db.setPort(url.port());
-            db.setUserName(url.userName(QUrl::FullyDecoded));
-            db.setPassword(url.password(QUrl::FullyDecoded));
-            db.setDatabaseName(url.path().mid(1));
-        }
-        ok = db.open();
-        {
-            QSqlQuery q(db);
-            for (int i = 0; ok && i < count; ++i) {
-                ok = q.prepare(u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
-                               " VALUES ('old-device', ?, 'old-team', '{}', ?)"_s);
-                q.addBindValue(uuid());
-                q.addBindValue(qint64(1000 + i));
-                ok = ok && q.exec();
-            }
-            if (!ok)
-                qWarning("insertOldAppliedRows: %s", qPrintable(q.lastError().text() + db.lastError().text()));
-        }
-        db.close();
+    for (int i = 0; i < count; ++i) {
+        if (!execOnDatabase(dbUrl,
+                u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
+                " VALUES ('old-device', ?, 'old-team', '{}', ?)"_s,
+                {uuid(), qint64(1000 + i)}))
+            return false;
     }
-    QSqlDatabase::removeDatabase(connection);
-    return ok;
+    return true;
 }
 
 } // namespace

@@ -1,12 +1,14 @@
 // End-to-end: faults of the real server process. (a) kill -9 in the middle of a large push, at several delays:
 // after a restart on the same database the batch is all there or not at all, and the client's retry completes it
 // exactly once. (b) SIGTERM with a request in flight: the request completes, then the process exits 0. (c) two
-// server instances on one PostgreSQL database converge and share sessions (stateless servers).
+// server instances on one PostgreSQL database converge, share sessions and share the login throttle (stateless
+// servers).
 #include "serverprocess.h"
 
 #include <QTest>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 using namespace Qt::Literals::StringLiterals;
@@ -55,6 +57,29 @@ int countBatchRecords(const QList<QJsonObject> &changes, const Batch &batch, QSt
         }
     }
     return int(seen.size());
+}
+
+/// A wrong login from `client` (the address a trusted proxy forwards) on `port`: its status.
+int wrongLoginFrom(quint16 port, const QString &email, const QByteArray &client)
+{
+    const QByteArray body = compact(
+        QJsonObject {{u"email"_s, email}, {u"password"_s, u"not the password"_s}, {u"device_name"_s, u"x"_s}});
+    return httpRequest(port, "POST", "/v1/auth/login", body, {{"X-Forwarded-For", client}}).status;
+}
+
+/// How many wrong logins, sent one after another to `ports` in turn, are answered 401 before the first 429; -1 if
+/// a 401 follows a 429 or another status comes. `email` and `client` say what each attempt uses (attempt number i).
+int failuresBefore429(
+    const QList<quint16> &ports, const std::function<QString(int)> &email, const std::function<QByteArray(int)> &client)
+{
+    for (int i = 0; i < 60; ++i) {
+        const int status = wrongLoginFrom(ports.at(i % ports.size()), email(i), client(i));
+        if (status == 429)
+            return i;
+        if (status != 401)
+            return -1;
+    }
+    return -1;
 }
 
 } // namespace
@@ -326,6 +351,46 @@ private slots:
         E2E_EXPECT_ERROR(victim.on(p1).get("/v1/me"), 401, "device_revoked");
         QCOMPARE(other.terminate(), 0);
         QVERIFY2(other.sanitizerFindings().isEmpty(), qPrintable(other.sanitizerFindings()));
+
+        // The login throttle is shared too (decision 0015): wrong logins that alternate between two instances are
+        // refused after as many failures as on one instance, per email and per client address. Two instances that
+        // trust this test as their proxy, so each round comes from a client address of its own.
+        ServerProcess one(m_stacks.databases().dir().path());
+        ServerProcess two(m_stacks.databases().dir().path());
+        const QStringList trustThisTest {u"--trusted-proxy"_s, u"127.0.0.1"_s};
+        QVERIFY2(one.start(st->dbUrl, trustThisTest), qPrintable(one.error()));
+        QVERIFY2(two.start(st->dbUrl, trustThisTest), qPrintable(two.error()));
+        const QString email = team->emails.value(u"sales"_s);
+        const auto sameEmail = [&](int) { return email; };
+        const auto unknownEmail = [](int i) { return u"nobody.%1.%2@teamc.example"_s.arg(randomTag()).arg(i); };
+        const auto address
+            = [](int round) { return [round](int) { return "198.51.100." + QByteArray::number(round); }; };
+        const auto addressPerAttempt = [](int round) {
+            return [round](int i) { return "203.0." + QByteArray::number(round) + '.' + QByteArray::number(i + 1); };
+        };
+        // One instance: the reference (the limit of sync-api.md, 10).
+        const int alone = failuresBefore429({one.port()}, unknownEmail, address(1));
+        QCOMPARE(alone, 10);
+        // Per client address, alternating: the same count in total, not twice (or N times) as many.
+        QCOMPARE(failuresBefore429({one.port(), two.port()}, unknownEmail, address(2)), alone);
+        // Per email, from a new address each time, alternating.
+        QCOMPARE(failuresBefore429({two.port(), one.port()}, sameEmail, addressPerAttempt(3)), alone);
+        // The right password is refused on both instances, from an address neither has seen, with Retry-After.
+        for (ServerProcess *instance : {&one, &two}) {
+            const QByteArray body
+                = compact(QJsonObject {{u"email"_s, email}, {u"password"_s, kPassword}, {u"device_name"_s, u"x"_s}});
+            const Reply right
+                = httpRequest(instance->port(), "POST", "/v1/auth/login", body, {{"X-Forwarded-For", "192.0.2.77"}});
+            E2E_EXPECT_ERROR(right, 429, "rate_limited");
+            const int retryAfter = right.header("Retry-After").toInt();
+            QVERIFY2(retryAfter > 0 && retryAfter <= 15 * 60, right.header("Retry-After").constData());
+        }
+        // Other emails and addresses are not affected.
+        QVERIFY(login(two.port(), team->emails.value(u"marketer"_s), kPassword, u"still welcome"_s).isValid());
+        QCOMPARE(one.terminate(), 0);
+        QCOMPARE(two.terminate(), 0);
+        QVERIFY2(one.sanitizerFindings().isEmpty(), qPrintable(one.sanitizerFindings()));
+        QVERIFY2(two.sanitizerFindings().isEmpty(), qPrintable(two.sanitizerFindings()));
     }
 };
 

@@ -1,15 +1,19 @@
 #include "storage/connectionpool.h"
 #include "storage/merge.h"
+#include "storage/pruner.h"
 #include "storage/serverstorage.h"
 
 #include <QAtomicInt>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMutex>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 #include <QUuid>
 
 #include <atomic>
@@ -30,6 +34,8 @@ using namespace fieldnotes::server;
 namespace {
 
 constexpr qint64 kNow = 1732780800000; // the server's clock in these tests
+constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
+constexpr qint64 kLoginWindowMs = 15 * 60 * 1000; // ServerStorage::Options' default
 
 QString uuid()
 {
@@ -173,8 +179,8 @@ std::optional<ReferencePage> referencePull(QSqlDatabase db, const AuthContext &c
     return out;
 }
 
-const QStringList kTables {u"applied_mutations"_s, u"conflicts"_s, u"records"_s, u"team_seq"_s, u"devices"_s,
-    u"users"_s, u"server_secrets"_s, u"teams"_s, u"schema_version"_s};
+const QStringList kTables {u"login_failures"_s, u"applied_mutations"_s, u"conflicts"_s, u"records"_s, u"team_seq"_s,
+    u"devices"_s, u"users"_s, u"server_secrets"_s, u"teams"_s, u"schema_version"_s};
 
 } // namespace
 
@@ -280,6 +286,27 @@ class TestServerStorage : public QObject
             QVERIFY(q.exec());
         }
         QVERIFY(db->commit());
+    }
+
+    qint64 loginRows()
+    {
+        auto db = s->connection();
+        QSqlQuery q(*db);
+        if (!q.exec(u"SELECT COUNT(*) FROM login_failures"_s) || !q.next())
+            qFatal("cannot count login_failures");
+        return q.value(0).toLongLong();
+    }
+
+    QStringList loginKeyHashes()
+    {
+        auto db = s->connection();
+        QSqlQuery q(*db);
+        if (!q.exec(u"SELECT key_hash FROM login_failures ORDER BY key_hash"_s))
+            qFatal("cannot read login_failures");
+        QStringList hashes;
+        while (q.next())
+            hashes << q.value(0).toString();
+        return hashes;
     }
 
     // What every role pulls of team A, byte for byte, and where its cursor ends.
@@ -471,13 +498,22 @@ private slots:
                 REQUIRE_OK(pruned, storage->pruneAppliedMutations(kNow));
                 QCOMPARE(pruned, from >= 2 ? 1 : 0);
             }
-            {
+            // Migration 5: the login throttle's table.
+            REQUIRE_OK(wait, storage->countLoginAttempt({u"client:192.0.2.1"_s}, kNow));
+            QCOMPARE(wait, 0);
+            REQUIRE_OK(prunedLogins, storage->pruneLoginFailures(kNow + kLoginWindowMs));
+            QCOMPARE(prunedLogins, 1);
+            for (const auto &[index, migration] :
+                {std::pair {"applied_mutations_created", 4}, std::pair {"login_failures_window", 5}}) {
                 auto db = storage->connection();
                 QSqlQuery q(*db);
-                QVERIFY(q.exec(storage->backend() == ServerStorage::Backend::Sqlite
-                        ? u"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'applied_mutations_created'"_s
-                        : u"SELECT 1 FROM pg_indexes WHERE indexname = 'applied_mutations_created'"_s));
-                QVERIFY2(q.next(), "migration 4 made no index on applied_mutations.created");
+                QVERIFY(q.prepare(storage->backend() == ServerStorage::Backend::Sqlite
+                        ? u"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"_s
+                        : u"SELECT 1 FROM pg_indexes WHERE indexname = ?"_s));
+                q.addBindValue(QString::fromLatin1(index));
+                QVERIFY(q.exec());
+                QVERIFY2(q.next(),
+                    qPrintable(u"migration %1 made no index %2"_s.arg(migration).arg(QLatin1StringView(index))));
             }
             // Opening again at the newest version changes nothing.
             storage.reset();
@@ -890,6 +926,308 @@ private slots:
         QCOMPARE(after.conflicts.size(), 1);
         QCOMPARE(after.conflicts.first().value.toString(), u"A"_s);
         QCOMPARE(after.conflicts.first().hlc, at(0, u"dev1"_s));
+    }
+
+    // ---- the login throttle (decision 0015)
+
+    void loginThrottleCountsPerKeyAndWindow()
+    {
+        const QStringList keys {u"email:ana@a.example"_s, u"client:192.0.2.1"_s};
+        // Ten attempts go ahead (each is counted before its password is checked); the eleventh waits until the
+        // window that the first one started ends, in whole seconds rounded up.
+        for (int i = 0; i < 10; ++i) {
+            REQUIRE_OK(wait, s->countLoginAttempt(keys, kNow + i * 1000));
+            QCOMPARE(wait, 0);
+        }
+        REQUIRE_OK(limited, s->countLoginAttempt(keys, kNow + 60000));
+        QCOMPARE(limited, 14 * 60);
+        REQUIRE_OK(almost, s->countLoginAttempt(keys, kNow + kLoginWindowMs - 500));
+        QCOMPARE(almost, 1);
+        // Each key counts on its own: the same email from another address, another email from the same address.
+        REQUIRE_OK(sameEmail, s->countLoginAttempt({keys.at(0), u"client:192.0.2.2"_s}, kNow + 60000));
+        QCOMPARE(sameEmail, 14 * 60);
+        REQUIRE_OK(sameClient, s->countLoginAttempt({u"email:bo@a.example"_s, keys.at(1)}, kNow + 60000));
+        QCOMPARE(sameClient, 14 * 60);
+        REQUIRE_OK(neither, s->countLoginAttempt({u"email:bo@a.example"_s, u"client:192.0.2.2"_s}, kNow + 60000));
+        QCOMPARE(neither, 0);
+
+        // When the window has ended, the next attempt starts a new one: ten more go ahead.
+        for (int i = 0; i < 10; ++i) {
+            REQUIRE_OK(wait, s->countLoginAttempt(keys, kNow + kLoginWindowMs + i));
+            QCOMPARE(wait, 0);
+        }
+        REQUIRE_OK(again, s->countLoginAttempt(keys, kNow + kLoginWindowMs + 10));
+        QCOMPARE(again, 15 * 60);
+        // A success clears its keys, and only those.
+        QVERIFY(s->clearLoginFailures(keys).ok());
+        REQUIRE_OK(cleared, s->countLoginAttempt(keys, kNow + kLoginWindowMs + 11));
+        QCOMPARE(cleared, 0);
+        QVERIFY(s->clearLoginFailures({}).ok());
+        QCOMPARE(s->countLoginAttempt({}, kNow).value(), 0);
+
+        // The limits are options.
+        s.reset();
+        ServerStorage::Options options;
+        options.loginMaxFailures = 2;
+        options.loginWindowMs = 10000;
+        REQUIRE_OK(strict, ServerStorage::open(m_url, options));
+        const QStringList key {u"email:cy@a.example"_s};
+        QCOMPARE(strict->countLoginAttempt(key, kNow).value(), 0);
+        QCOMPARE(strict->countLoginAttempt(key, kNow + 1).value(), 0);
+        QCOMPARE(strict->countLoginAttempt(key, kNow + 2).value(), 10);
+        QCOMPARE(strict->countLoginAttempt(key, kNow + 10000).value(), 0);
+    }
+
+    void loginThrottleStoresNoKeyInClear()
+    {
+        const QStringList keys {u"email:ana@a.example"_s, u"client:192.0.2.1"_s};
+        REQUIRE_OK(wait, s->countLoginAttempt(keys + keys, kNow)); // a key twice counts once
+        QCOMPARE(wait, 0);
+        {
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"SELECT key_hash, window_start, failures FROM login_failures"_s));
+            int rows = 0;
+            static const QRegularExpression hex(u"^[0-9a-f]{64}$"_s);
+            while (q.next()) {
+                ++rows;
+                QVERIFY2(hex.match(q.value(0).toString()).hasMatch(), qPrintable(q.value(0).toString()));
+                QCOMPARE(q.value(1).toLongLong(), kNow);
+                QCOMPARE(q.value(2).toInt(), 1);
+            }
+            QCOMPARE(rows, 2);
+        }
+        const QStringList hashes = loginKeyHashes();
+        for (const QString &hash : hashes) {
+            QVERIFY(!hash.contains(u"ana"_s) && !hash.contains(u"192.0.2"_s));
+        }
+        for (const QString &key : keys) // not a plain SHA-256, which a list of emails or addresses would reverse
+            QVERIFY(!hashes.contains(ServerStorage::tokenHash(key)));
+
+        // A second instance on the same database hashes alike (its secret is in the database) and shares the count.
+        {
+            REQUIRE_OK(second, ServerStorage::open(m_url));
+            for (int i = 1; i < 10; ++i)
+                QCOMPARE(second->countLoginAttempt(keys, kNow + i).value(), 0);
+            QVERIFY(s->countLoginAttempt(keys, kNow + 10).value() > 0);
+            QVERIFY(second->clearLoginFailures(keys).ok());
+            QCOMPARE(s->countLoginAttempt(keys, kNow + 11).value(), 0);
+            QCOMPARE(loginKeyHashes(), hashes);
+        }
+
+        // Another database has a secret of its own: the same keys are stored under other hashes.
+        s.reset();
+        m_url = freshUrl();
+        auto other = ServerStorage::open(m_url);
+        QVERIFY2(other.ok(), qPrintable(other.ok() ? QString() : other.error().message));
+        s = std::move(other).value();
+        QCOMPARE(s->countLoginAttempt(keys, kNow).value(), 0);
+        const QStringList otherHashes = loginKeyHashes();
+        QCOMPARE(otherHashes.size(), 2);
+        for (const QString &hash : otherHashes)
+            QVERIFY(!hashes.contains(hash));
+    }
+
+    // Two instances on one database, two threads each, all at once: exactly the limit goes ahead (an attempt is
+    // counted in the statement that reads the count, so none slips between another's read and write).
+    void loginThrottleHoldsUnderConcurrency()
+    {
+        REQUIRE_OK(second, ServerStorage::open(m_url));
+        for (int round = 0; round < 3; ++round) {
+            const QStringList keys {u"email:round%1@a.example"_s.arg(round), u"client:192.0.2.%1"_s.arg(round)};
+            std::atomic<int> ready {0};
+            std::atomic<int> allowed {0};
+            std::atomic<int> refused {0};
+            std::atomic<int> errors {0};
+            const auto attempts = [&](ServerStorage *storage) {
+                ready.fetch_add(1);
+                while (ready.load() < 4) { }
+                for (int i = 0; i < 10; ++i) {
+                    const auto wait = storage->countLoginAttempt(keys, kNow);
+                    if (!wait)
+                        errors.fetch_add(1);
+                    else if (*wait == 0)
+                        allowed.fetch_add(1);
+                    else
+                        refused.fetch_add(1);
+                }
+            };
+            std::thread t1(attempts, s.get());
+            std::thread t2(attempts, s.get());
+            std::thread t3(attempts, second.get());
+            std::thread t4(attempts, second.get());
+            for (std::thread *t : {&t1, &t2, &t3, &t4})
+                t->join();
+            QCOMPARE(errors.load(), 0);
+            QCOMPARE(allowed.load(), 10);
+            QCOMPARE(refused.load(), 30);
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"SELECT failures FROM login_failures WHERE window_start = %1"_s.arg(kNow)));
+            int rows = 0;
+            while (q.next()) {
+                ++rows;
+                QCOMPARE(q.value(0).toInt(), 40); // no count lost
+            }
+            QCOMPARE(rows, 2);
+            QVERIFY(s->clearLoginFailures(keys).ok());
+        }
+    }
+
+    void loginFailuresArePrunedWhenTheirWindowEnds()
+    {
+        // Windows that started: more than a window ago, exactly a window ago (both ended), less than a window ago
+        // and now (both running).
+        const QList<qint64> starts {kNow - kLoginWindowMs - 1, kNow - kLoginWindowMs, kNow - kLoginWindowMs + 1, kNow};
+        for (int i = 0; i < starts.size(); ++i)
+            QCOMPARE(s->countLoginAttempt({u"client:192.0.2.%1"_s.arg(i)}, starts.at(i)).value(), 0);
+        REQUIRE_OK(deleted, s->pruneLoginFailures(kNow));
+        QCOMPARE(deleted, 2);
+        QCOMPARE(loginRows(), 2);
+        // The running windows still count: nine more attempts go ahead, the tenth after them does not.
+        for (int i = 0; i < 9; ++i)
+            QCOMPARE(s->countLoginAttempt({u"client:192.0.2.3"_s}, kNow + 1).value(), 0);
+        QVERIFY(s->countLoginAttempt({u"client:192.0.2.3"_s}, kNow + 1).value() > 0);
+        REQUIRE_OK(none, s->pruneLoginFailures(kNow));
+        QCOMPARE(none, 0);
+
+        // In chunks, oldest first.
+        for (int i = 0; i < 25; ++i)
+            QVERIFY(s->countLoginAttempt({u"client:198.51.100.%1"_s.arg(i)}, 1000 + i).ok());
+        QList<int> chunks;
+        for (int i = 0; i < 4; ++i)
+            chunks << s->pruneLoginFailuresChunk(kNow, 10).value();
+        QCOMPARE(chunks, (QList<int> {10, 10, 5, 0}));
+        for (int i = 0; i < 14; ++i)
+            QVERIFY(s->countLoginAttempt({u"client:198.51.100.%1"_s.arg(i)}, 1000 + i).ok());
+        REQUIRE_OK(all, s->pruneLoginFailures(kNow, 7));
+        QCOMPARE(all, 14);
+        QCOMPARE(loginRows(), 2);
+        QCOMPARE(s->pruneLoginFailuresChunk(kNow, 0).error().code, ErrorCode::InvalidInput);
+        if (s->backend() == ServerStorage::Backend::Sqlite) {
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"EXPLAIN QUERY PLAN SELECT key_hash FROM login_failures"
+                           " WHERE window_start <= 5 ORDER BY window_start LIMIT 10"_s));
+            QString plan;
+            while (q.next())
+                plan += q.value(3).toString() + u'\n';
+            QVERIFY2(plan.contains(u"login_failures_window"_s), qPrintable(plan));
+        }
+    }
+
+    // ---- the pruner while serving (decisions 0014, 0015)
+
+    void prunerRunsAgainEveryInterval()
+    {
+        insertAppliedRows(5, 1000); // long ago
+        insertAppliedRows(1, kNow - 29 * kDayMs); // within the retention: stays
+        QVERIFY(s->countLoginAttempt({u"client:192.0.2.1"_s}, kNow - kLoginWindowMs).ok()); // ended
+        QVERIFY(s->countLoginAttempt({u"client:192.0.2.2"_s}, kNow).ok()); // running: stays
+
+        QThreadPool pool;
+        pool.setMaxThreadCount(1);
+        QMutex mutex;
+        QList<Pruner::Report> reports;
+        const auto runs = [&] {
+            QMutexLocker lock(&mutex);
+            return reports.size();
+        };
+        Pruner::Options options;
+        options.appliedRetentionDays = 30;
+        options.interval = std::chrono::milliseconds(20);
+        options.chunkRows = 2;
+        options.clock = [] { return kNow; };
+        options.finished = [&](const Pruner::Report &report) {
+            QMutexLocker lock(&mutex);
+            reports << report;
+        };
+        Pruner pruner(*s, &pool, options);
+        pruner.start();
+        QTRY_VERIFY(runs() >= 1);
+        {
+            QMutexLocker lock(&mutex);
+            const Pruner::Report &first = reports.first();
+            QVERIFY(!first.loginError && !first.appliedError);
+            QCOMPARE(first.appliedDeleted, 5);
+            QCOMPARE(first.appliedChunks, 3); // 2 + 2 + 1
+            QCOMPARE(first.loginWindowsDeleted, 1);
+        }
+        QCOMPARE(appliedRows(), 1);
+        QCOMPARE(loginRows(), 1);
+
+        // Rows that are past their retention after that run are deleted by a later one that nobody asked for.
+        const qsizetype before = runs();
+        insertAppliedRows(2, 2000);
+        QVERIFY(s->countLoginAttempt({u"client:192.0.2.3"_s}, 3000).ok());
+        QTRY_COMPARE(appliedRows(), 1);
+        QTRY_COMPARE(loginRows(), 1);
+        QVERIFY(runs() > before);
+        {
+            QMutexLocker lock(&mutex);
+            qint64 applied = 0;
+            int windows = 0;
+            for (const Pruner::Report &report : std::as_const(reports)) {
+                QVERIFY(!report.loginError && !report.appliedError);
+                applied += report.appliedDeleted;
+                windows += report.loginWindowsDeleted;
+            }
+            QCOMPARE(applied, 7);
+            QCOMPARE(windows, 2);
+        }
+
+        // After stop() nothing runs any more.
+        pruner.stop();
+        pool.waitForDone();
+        const qsizetype stopped = runs();
+        insertAppliedRows(2, 3000);
+        QTest::qWait(100); // five intervals
+        QCOMPARE(runs(), stopped);
+        QCOMPARE(appliedRows(), 3);
+        QVERIFY(!pruner.runNow());
+    }
+
+    void prunerKeepsMutationIdsWhenRetentionIsZero()
+    {
+        insertAppliedRows(3, 1000);
+        QVERIFY(s->countLoginAttempt({u"client:192.0.2.1"_s}, 1000).ok());
+        QThreadPool pool;
+        QAtomicInt finished;
+        Pruner::Report last;
+        Pruner::Options options;
+        options.appliedRetentionDays = 0;
+        options.clock = [] { return kNow; };
+        options.finished = [&](const Pruner::Report &report) {
+            last = report;
+            finished.fetchAndAddOrdered(1);
+        };
+        {
+            Pruner pruner(*s, &pool, options);
+            QVERIFY(pruner.runNow());
+            QTRY_COMPARE(finished.loadAcquire(), 1);
+            pool.waitForDone();
+        }
+        QCOMPARE(last.loginWindowsDeleted, 1);
+        QCOMPARE(last.appliedChunks, 0);
+        QCOMPARE(appliedRows(), 3);
+        QCOMPARE(loginRows(), 0);
+
+        // A step that fails is reported, and the run goes on with the next one.
+        {
+            auto db = s->connection();
+            QSqlQuery q(*db);
+            QVERIFY(q.exec(u"DROP TABLE login_failures"_s));
+        }
+        options.appliedRetentionDays = 1;
+        Pruner pruner(*s, &pool, options);
+        QVERIFY(pruner.runNow());
+        QTRY_COMPARE(finished.loadAcquire(), 2);
+        pool.waitForDone();
+        QVERIFY(last.loginError);
+        QCOMPARE(last.loginError->code, ErrorCode::Internal);
+        QVERIFY(!last.appliedError);
+        QCOMPARE(last.appliedDeleted, 3);
+        QCOMPARE(appliedRows(), 0);
     }
 
     void concurrentDuplicateBatchAppliesOnce()
