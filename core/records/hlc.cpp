@@ -72,19 +72,16 @@ HlcClock::HlcClock(QString deviceId, WallClock wallClock)
 Hlc HlcClock::now()
 {
     const qint64 wall = std::clamp<qint64>(m_wallClock() + m_offsetMs, 0, Hlc::kMaxMillis);
-    Hlc next{m_last.millis, m_last.counter, m_deviceId};
-    if (wall > m_last.millis) {
-        next.millis = wall;
-        next.counter = 0;
-    } else if (m_last.counter < Hlc::kMaxCounter) {
-        ++next.counter;
-    } else {
-        // 10k stamps within one ms: borrow the next ms rather than overflow the 4-digit counter.
-        ++next.millis;
-        next.counter = 0;
-    }
-    m_last = next;
-    return next;
+    m_last = wall > m_last.millis ? Hlc{wall, 0, m_deviceId} : successor(m_last);
+    return m_last;
+}
+
+Hlc HlcClock::successor(const Hlc &stamp) const
+{
+    if (stamp.counter < Hlc::kMaxCounter)
+        return Hlc{stamp.millis, stamp.counter + 1, m_deviceId};
+    // 10k stamps within one ms: borrow the next ms rather than overflow the 4-digit counter.
+    return Hlc{stamp.millis + 1, 0, m_deviceId};
 }
 
 void HlcClock::observe(const Hlc &seen)

@@ -42,6 +42,11 @@ public:
     /// Takes in a stamp from elsewhere (another device, the store's last stamp) so later stamps sort after it.
     void observe(const Hlc &seen);
     [[nodiscard]] Hlc last() const { return m_last; }
+    /// Sets the last stamp back, for stamps that were issued while the wall clock was wrong and that no one else has
+    /// accepted (Store::restampAhead gives them new ones). Every other caller only ever moves the clock forward.
+    void rewind(const Hlc &last) { m_last = Hlc{last.millis, last.counter, m_deviceId}; }
+    /// The stamp after `stamp` for this device: the next counter, or the next millisecond when the counter is full.
+    [[nodiscard]] Hlc successor(const Hlc &stamp) const;
     [[nodiscard]] QString deviceId() const { return m_deviceId; }
 
     /// Added to the wall clock: the difference to a server's clock, so a device whose clock is wrong still stamps

@@ -183,6 +183,15 @@ public:
     [[nodiscard]] qint64 clockOffset() const { return m_clock.wallClockOffset(); }
     /// This device's clock (ms since the epoch), without the offset: what the offset corrects.
     [[nodiscard]] qint64 deviceWallTime() const { return m_clock.wallTime(); }
+    /**
+     * Unsent edits stamped more than `aheadMs` ahead of the corrected clock were made while the device's clock was
+     * wrong, before a server told the difference; a server refuses stamps that far ahead of its clock. They get new
+     * stamps right after every stamp that stays (this device's others, and the team's in its records: a server took
+     * none of those further ahead than `aheadMs`), in the order they were made; their records' fields, the bases
+     * that name them and the clock follow, in one transaction. No query at all while the clock itself is within
+     * the limit. Returns how many edits got new stamps.
+     */
+    [[nodiscard]] Result<int> restampAhead(qint64 aheadMs);
 
     /**
      * Applies one pulled page and saves `cursor` with it, in one transaction. Per field the server's value wins

@@ -113,6 +113,98 @@ Result<void> Store::setClockOffset(qint64 offsetMs)
     return {};
 }
 
+Result<int> Store::restampAhead(qint64 aheadMs)
+{
+    const qint64 now = std::clamp<qint64>(m_clock.wallTime() + m_clock.wallClockOffset(), 0, Hlc::kMaxMillis);
+    const qint64 limitMs = std::min(now + std::max<qint64>(aheadMs, 0), Hlc::kMaxMillis);
+    if (m_clock.last().millis <= limitMs)
+        return 0; // every stamp this device issued or saw is within the limit
+    // Stamps sort as strings: everything up to the limit sorts before this.
+    const QString beyond = Hlc{limitMs + 1, 0, QString()}.toString();
+
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+
+    // The new stamps start after every stamp that stays: this device's own within the limit (in the outbox, or in
+    // records after the server took them) and those pulled from the team (in records).
+    Hlc floor{now, 0, deviceId()};
+    QList<OutboxEntry> ahead;
+    {
+        auto stmt = m_db.cached(QByteArray("SELECT ") + kOutboxColumns + " FROM outbox ORDER BY seq");
+        if (!stmt)
+            return stmt.error();
+        if (auto rows = stmt->forEachRow([&] {
+            OutboxEntry entry = outboxFromRow(*stmt);
+            if (entry.hlc >= beyond)
+                ahead << std::move(entry);
+            else if (auto stamp = Hlc::parse(entry.hlc); stamp && *stamp > floor)
+                floor = *stamp;
+        }); !rows)
+            return rows.error();
+    }
+    for (const EntitySpec &spec : allEntities()) {
+        const QByteArray sql = u"SELECT max(hlc) FROM %1 WHERE hlc < ?"_s.arg(spec.table).toUtf8();
+        auto stmt = m_db.prepare(sql.constData());
+        if (!stmt)
+            return stmt.error();
+        stmt->bind(1, beyond);
+        if (auto rows = stmt->forEachRow([&] {
+            if (auto stamp = Hlc::parse(stmt->text(0)); stamp && *stamp > floor)
+                floor = *stamp;
+        }); !rows)
+            return rows.error();
+    }
+
+    // In the order they were made; a base that names an earlier one of them follows it.
+    QHash<QString, QString> renamed;
+    Hlc last = floor;
+    for (const OutboxEntry &entry : std::as_const(ahead)) {
+        last = m_clock.successor(last);
+        renamed.insert(entry.hlc, last.toString());
+    }
+    const auto renamedStamp = [&](const QString &stamp) { return renamed.value(stamp, stamp); };
+    QHash<QString, Entity> records; // record id -> entity
+    for (OutboxEntry &entry : ahead) {
+        for (auto it = entry.base.begin(); it != entry.base.end(); ++it) {
+            if (it.value().isString())
+                it.value() = renamedStamp(it.value().toString());
+        }
+        auto update = m_db.cached(QByteArrayLiteral("UPDATE outbox SET hlc = ?, base = ? WHERE seq = ?"));
+        if (!update)
+            return update.error();
+        update->bind(1, renamedStamp(entry.hlc)).bind(2, compactJson(entry.base)).bind(3, entry.seq);
+        if (auto r = update->run(); !r)
+            return r.error();
+        records.insert(entry.recordId, entry.entity);
+    }
+    for (auto it = records.cbegin(); it != records.cend(); ++it) {
+        auto loaded = load(it.value(), it.key());
+        if (!loaded)
+            return loaded.error();
+        if (!loaded->has_value())
+            continue;
+        Record record = std::move(**loaded);
+        for (QString &stamp : record.fieldHlcs)
+            stamp = renamedStamp(stamp);
+        record.hlc = renamedStamp(record.hlc);
+        if (auto r = writeRecord(record, false); !r)
+            return r.error();
+    }
+
+    auto saveLast = m_db.cached(QByteArrayLiteral("INSERT INTO meta (key, value) VALUES ('hlc_last', ?) "
+                                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    if (!saveLast)
+        return saveLast.error();
+    saveLast->bind(1, last.toString());
+    if (auto r = saveLast->run(); !r)
+        return r.error();
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    m_clock.rewind(last);
+    return int(ahead.size());
+}
+
 Result<int> Store::liveRecordCount()
 {
     auto counts = this->counts();

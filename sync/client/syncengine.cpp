@@ -310,6 +310,10 @@ void SyncEngine::syncNow()
 
 void SyncEngine::pushNext()
 {
+    // Edits made while this device's clock was far ahead, before a server told the difference (the first sign-in,
+    // or the answer before this batch), would be refused: they get stamps of the team's time first.
+    if (auto restamped = m_store.restampAhead(protocol::kMaxClockAheadMs); !restamped)
+        return failLocal(restamped.error());
     auto entries = m_store.pendingMutations(m_pushBatch);
     if (!entries)
         return failLocal(entries.error());

@@ -27,6 +27,8 @@ namespace fieldnotes::protocol {
 
 inline constexpr qsizetype kMaxBodyBytes = 4 * 1024 * 1024; ///< a larger body is refused before parsing
 inline constexpr int kMaxMutationsPerPush = 1000;
+/// A server refuses a mutation stamped further ahead of its own clock than this (its default; SYNC-API.md).
+inline constexpr qint64 kMaxClockAheadMs = 10 * 60 * 1000;
 inline constexpr int kDefaultPullLimit = 500;
 inline constexpr int kMaxPullLimit = 1000;
 /// Deepest JSON nesting any message of the contract needs is 6 (a pull page's conflict value that is a list);

@@ -417,6 +417,66 @@ private slots:
         QCOMPARE(hlc->millis, m_now + 1000 - 86'400'000);
     }
 
+    void editsStampedAheadGetTheTeamsTimeInTheirOrder()
+    {
+        // A device whose clock is a day ahead captures offline before its first contact with a server.
+        const qint64 dayMs = 86'400'000;
+        const qint64 limitMs = 600'000;
+        const QString dir = m_dir.filePath(u"ahead"_s);
+        QDir().mkpath(dir);
+        auto store = *Store::create(dir, m_key, [this, dayMs] { return m_now + dayMs; });
+        QVERIFY(store->restampAhead(limitMs).ok()); // a correct clock: nothing to do
+        const QString insight = *store->put(Entity::Insight, {}, {{u"kind"_s, u"need"_s}, {u"text"_s, u"first"_s}});
+        QVERIFY(store->put(Entity::Insight, insight, {{u"text"_s, u"second"_s}}).ok()); // text is kept in the create
+        const QString tag = *store->put(Entity::Tag, {}, {{u"name"_s, u"trade show"_s}});
+        QVERIFY(store->remove(Entity::Tag, tag).ok());
+        const QList<OutboxEntry> before = *store->pendingMutations(10);
+        QCOMPARE(before.size(), 4);
+        QCOMPARE(*store->restampAhead(limitMs), 0); // no server has told the difference yet
+
+        // The team's newest stamp, taken by the server 2 minutes ahead of its clock: new stamps come after it.
+        const QString teamStamp = stamp(m_now + 120'000);
+        QVERIFY(store->applyPull({remoteAccount(uuid(900), u"Initech"_s, teamStamp)}, u"c1"_s).ok());
+        QVERIFY(store->setClockOffset(-dayMs).ok());
+        QCOMPARE(*store->restampAhead(limitMs), 4);
+
+        const QList<OutboxEntry> after = *store->pendingMutations(10);
+        QCOMPARE(after.size(), 4);
+        QString previous = teamStamp;
+        for (int i = 0; i < after.size(); ++i) {
+            QCOMPARE(after.at(i).mutationId, before.at(i).mutationId);
+            const auto hlc = Hlc::parse(after.at(i).hlc);
+            QVERIFY(hlc);
+            QVERIFY2(after.at(i).hlc > previous, qPrintable(after.at(i).hlc));
+            QVERIFY(hlc->millis <= m_now + limitMs);
+            QCOMPARE(hlc->deviceId, store->deviceId());
+            previous = after.at(i).hlc;
+        }
+        // The edit's base named the create's stamp: it names the new one.
+        QCOMPARE(before.at(1).base.value(u"text"_s).toString(), before.at(0).hlc);
+        QCOMPARE(after.at(1).base.value(u"text"_s).toString(), after.at(0).hlc);
+        // The records carry the new stamps: a pull of an older server value does not beat the pending edit.
+        const Record record = *store->get(Entity::Insight, insight);
+        QCOMPARE(record.fieldHlcs.value(u"text"_s), after.at(1).hlc);
+        QCOMPARE(record.fieldHlcs.value(u"kind"_s), after.at(0).hlc);
+        QCOMPARE(record.hlc, after.at(1).hlc);
+        QVERIFY(store->get(Entity::Tag, tag).error().code == ErrorCode::NotFound);
+
+        // The clock went back with them: the next edit follows them, at the team's time; nothing more to re-stamp.
+        QVERIFY(store->put(Entity::Insight, insight, {{u"text"_s, u"third"_s}}).ok());
+        const QString next = store->pendingMutations(10)->last().hlc;
+        QVERIFY(next > previous);
+        QVERIFY(Hlc::parse(next)->millis <= m_now + limitMs);
+        QCOMPARE(*store->restampAhead(limitMs), 0);
+
+        // Also after reopening.
+        store.reset();
+        auto reopened = *Store::open(dir, m_key, [this, dayMs] { return m_now + dayMs; });
+        QVERIFY(reopened->put(Entity::Tag, {}, {{u"name"_s, u"after"_s}}).ok());
+        QVERIFY(Hlc::parse(reopened->pendingMutations(10)->last().hlc)->millis <= m_now + limitMs);
+        QCOMPARE(*reopened->verify(), QStringList());
+    }
+
     void syncValuesRoundTrip()
     {
         auto store = freshStore();

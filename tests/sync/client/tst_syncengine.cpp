@@ -380,6 +380,49 @@ private slots:
         QCOMPARE(ahead->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Clockwork Inc"_s);
     }
 
+    void editsMadeBeforeTheFirstSignInWithAClockAheadAreNotRefused()
+    {
+        // Captured offline on a device whose clock is a day ahead, before it ever talked to a server: the server
+        // would refuse those stamps; the engine gives them the team's time before pushing.
+        const qint64 dayMs = 24 * 3600 * 1000;
+        auto ahead = std::make_unique<SyncDevice>();
+        QVERIFY(ahead->open(SyncDevice::testOptions(), [dayMs] { return QDateTime::currentMSecsSinceEpoch() + dayMs; }));
+        const QString id = ahead->put(Entity::Account, {{u"name"_s, u"Early bird"_s}});
+        QVERIFY(!id.isEmpty());
+        QVERIFY(ahead->store->put(Entity::Account, id, {{u"segment"_s, u"retail"_s}}).ok());
+        QVERIFY(ahead->signIn(m_proxy->port(), m_stack->a.emails.value(u"marketer"_s), kPassword).isEmpty());
+        QVERIFY(ahead->sync());
+        QCOMPARE(ahead->engine->pendingCount(), 0);
+        const auto noConflictOf = [&id](SyncDevice &device) {
+            for (const ConflictEntry &entry : *device.store->conflicts()) {
+                if (entry.recordId == id)
+                    return false;
+            }
+            return true;
+        };
+        QVERIFY(noConflictOf(*ahead)); // nothing refused as "from the future"
+
+        auto other = device();
+        QVERIFY(other && other->sync());
+        const Record pulled = *other->store->get(Entity::Account, id);
+        QCOMPARE(pulled.fields.value(u"name"_s).toString(), u"Early bird"_s);
+        QCOMPARE(pulled.fields.value(u"segment"_s).toString(), u"retail"_s);
+        // Its stamps are the team's time, not a day ahead: another device's later edit wins.
+        QVERIFY(Hlc::parse(pulled.hlc)->millis < QDateTime::currentMSecsSinceEpoch() + 60'000);
+        QTest::qWait(5);
+        QVERIFY(other->store->put(Entity::Account, id, {{u"name"_s, u"Early bird Ltd"_s}}).ok());
+        QVERIFY(other->sync());
+        QVERIFY(ahead->sync());
+        QCOMPARE(ahead->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Early bird Ltd"_s);
+        // And its own edits after the sign-in go through as well.
+        QVERIFY(ahead->store->put(Entity::Account, id, {{u"segment"_s, u"wholesale"_s}}).ok());
+        QVERIFY(ahead->sync());
+        QVERIFY(noConflictOf(*ahead));
+        QCOMPARE(ahead->engine->pendingCount(), 0);
+        QVERIFY(other->sync());
+        QCOMPARE(other->store->get(Entity::Account, id)->fields.value(u"segment"_s).toString(), u"wholesale"_s);
+    }
+
     void tlsIsVerifiedAndPinned()
     {
         // The server with its own certificate (for 127.0.0.1), as when it runs without nginx in front.
