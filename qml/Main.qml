@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -9,11 +10,7 @@ import Fieldnotes
 ApplicationWindow {
     id: window
 
-    // The sync engine puts its status indicator here; every page's header shows it (AppHeader).
-    property Component syncIndicator: Component {
-        SyncIndicator {}
-    }
-    readonly property bool unlocked: AppSession.state === Session.Unlocked
+    readonly property bool unlocked: AppSession.state === AppSession.Unlocked
     // The first run chose "sign in": the setup page stays up after the store opens, for the sign-in step.
     property bool firstRunSignIn: false
     readonly property bool rail: width >= Theme.railWidth
@@ -33,16 +30,6 @@ ApplicationWindow {
     Material.accent: Theme.accent
     Material.primary: Theme.accent
 
-    Shortcut {
-        sequence: "Ctrl+N"
-        enabled: window.unlocked
-        onActivated: shell.item.newConversation()
-    }
-    Shortcut {
-        sequence: "Ctrl+F"
-        enabled: window.unlocked
-        onActivated: shell.item.focusSearch()
-    }
     Shortcut {
         sequence: "Ctrl+R"
         enabled: window.unlocked
@@ -74,12 +61,15 @@ ApplicationWindow {
         }
     }
 
-    Loader {
+    BoundLoader {
         id: shell
         objectName: "shellLoader"
         anchors.fill: parent
-        sourceComponent: AppSession.state === Session.NoStore || (window.firstRunSignIn && window.unlocked) ? setup
-                       : AppSession.state === Session.Locked ? unlock : app
+        // From the state itself, not `window.unlocked`: that binding may not have caught up when this one runs, and
+        // the first run's sign-in step would briefly build (and drop) the whole app when the store opens.
+        sourceComponent: AppSession.state === AppSession.NoStore
+                         || (window.firstRunSignIn && AppSession.state === AppSession.Unlocked) ? setup
+                       : AppSession.state === AppSession.Locked ? unlock : app
     }
 
     Component {
@@ -132,6 +122,15 @@ ApplicationWindow {
             RolePolicy {
                 id: rolePolicy
                 role: AppSync.role
+            }
+            // Here, not on the window: they exist only while the app (not the first-run or unlock screen) is shown.
+            Shortcut {
+                sequence: "Ctrl+N"
+                onActivated: appRoot.newConversation()
+            }
+            Shortcut {
+                sequence: "Ctrl+F"
+                onActivated: appRoot.focusSearch()
             }
 
             RowLayout {

@@ -6,7 +6,7 @@
 namespace fieldnotes::app {
 
 /** Accounts by name, optionally those whose name contains a text, with their conversation, insight and lead counts. */
-class AccountListModel : public SessionListModel
+class AccountListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

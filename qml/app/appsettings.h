@@ -2,18 +2,18 @@
 
 #include <QObject>
 #include <QSettings>
-#include <QtQml/qqmlregistration.h>
 
 #include <memory>
 
 namespace fieldnotes::app {
 
-/** The app's non-secret preferences (lock timeout, theme), kept with QSettings. Never a passphrase or a key. */
+/**
+ * The app's non-secret preferences (lock timeout, theme), kept with QSettings. Never a passphrase or a key. QML
+ * reaches them as the singleton Preferences (appsingletons.h).
+ */
 class AppSettings : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("main() makes the one AppSettings.")
     Q_DISABLE_COPY_MOVE(AppSettings)
     Q_PROPERTY(int lockTimeoutMinutes READ lockTimeoutMinutes WRITE setLockTimeoutMinutes NOTIFY
                    lockTimeoutMinutesChanged)

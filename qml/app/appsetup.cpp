@@ -2,6 +2,7 @@
 
 #include "appsettings.h"
 #include "session.h"
+#include "singletoninstance.h"
 #include "synccontroller.h"
 
 #include <QCoreApplication>
@@ -42,12 +43,12 @@ void settle()
 
 void registerSingletons(Session *session, AppSettings *settings, SyncController *sync)
 {
-    qmlRegisterSingletonInstance<Session>("Fieldnotes", 1, 0, "AppSession", session);
-    qmlRegisterSingletonInstance<AppSettings>("Fieldnotes", 1, 0, "Preferences", settings);
+    SingletonInstance<Session>::provide(session);
+    SingletonInstance<AppSettings>::provide(settings);
     // Without a keystore there is no sign-in: the controller then only ever says "local only".
     if (!sync)
         sync = new SyncController(session, nullptr, nullptr, session);
-    qmlRegisterSingletonInstance<SyncController>("Fieldnotes", 1, 0, "AppSync", sync);
+    SingletonInstance<SyncController>::provide(sync);
 }
 
 void configureEngine(QQmlEngine &engine)

@@ -11,9 +11,13 @@ class SyncController;
 /** What main() and the QML tests share: the app-wide objects QML reaches as singletons. */
 namespace AppSetup {
 
-/// Registers `session` as AppSession and `settings` as Preferences in the Fieldnotes module; both must outlive
-/// every engine that uses them.
-/// AppSession, Preferences and AppSync. Without `sync`, a controller that cannot sign in (tests, the self-test).
+/**
+ * Registers the objects behind the Fieldnotes module's singletons (appsingletons.h): AppSession (`session`),
+ * Preferences (`settings`) and AppSync (`sync`; without one, a controller that cannot sign in, owned by `session`:
+ * tests, the self-test). Call it on the GUI thread before an engine loads QML that uses them; they must outlive every
+ * engine that got them. Every engine gets the same objects (SingletonInstance); a test may call it again with new
+ * ones before its next engine.
+ */
 void registerSingletons(Session *session, AppSettings *settings, SyncController *sync = nullptr);
 
 /// Makes `engine` find the Fieldnotes module in the binary's resources (Qt 6.4 does not look in qrc:/qt/qml).

@@ -7,7 +7,7 @@
 namespace fieldnotes::app {
 
 /** The conflict log for review: values that lost a merge or that the server refused, newest first. */
-class ConflictListModel : public SessionListModel
+class ConflictListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

@@ -8,7 +8,7 @@
 namespace fieldnotes::app {
 
 /** The conversations list: newest first, or ranked by a full-text search, with account, tag, kind and date filters. */
-class ConversationListModel : public SessionListModel
+class ConversationListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

@@ -8,7 +8,7 @@
 namespace fieldnotes::app {
 
 /** Insights across accounts (the explorer) or of one conversation or account, newest change first, filtered. */
-class InsightListModel : public SessionListModel
+class InsightListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

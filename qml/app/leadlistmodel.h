@@ -11,7 +11,7 @@ namespace fieldnotes::app {
  * Leads (marketing's directions to sales) across accounts or of one account, by priority or latest change first,
  * optionally of one status, each with its account's name and translated labels.
  */
-class LeadListModel : public SessionListModel
+class LeadListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

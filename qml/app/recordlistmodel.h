@@ -9,7 +9,7 @@ namespace fieldnotes::app {
  * Records of one entity, optionally of one account and with one status: tags, an account's contacts and leads,
  * the interview guides. For the short lists only; long lists have their own models with their own queries.
  */
-class RecordListModel : public SessionListModel
+class RecordListModel : public fieldnotes::app::SessionListModel
 {
     Q_OBJECT
     QML_ELEMENT

@@ -7,7 +7,6 @@
 #include <QObject>
 #include <QTimer>
 #include <QVariantMap>
-#include <QtQml/qqmlregistration.h>
 
 #include <functional>
 #include <memory>
@@ -24,13 +23,12 @@ namespace fieldnotes::app {
 /**
  * The encrypted store of this run of the app: creates it, unlocks it (passphrase in a worker thread, or the key
  * remembered in the OS keystore), locks it when idle or suspended, and tells the view models when it opens, closes
- * or changes. The Store itself lives on this (the GUI) thread only.
+ * or changes. The Store itself lives on this (the GUI) thread only. QML reaches it as the singleton AppSession
+ * (appsingletons.h).
  */
 class Session : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("main() makes the one Session.")
     Q_DISABLE_COPY_MOVE(Session)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)

@@ -14,10 +14,13 @@ class Store;
 
 namespace fieldnotes::app {
 
-
 /**
  * The base of the app's list models: follows the Session (empty while locked, reloaded when the store opens or
  * the records it shows change) and loads rows a page at a time through canFetchMore()/fetchMore().
+ *
+ * Subclasses name it fully qualified (`public fieldnotes::app::SessionListModel`): Qt 6.4's qmltyperegistrar looks a
+ * base class up by the name as written, without the enclosing namespace, and would otherwise drop it from the type
+ * information, so qmllint would not know `session` or `count` on the subclasses.
  */
 class SessionListModel : public QAbstractListModel
 {

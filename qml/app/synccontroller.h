@@ -3,7 +3,6 @@
 #include <QDateTime>
 #include <QObject>
 #include <QPointer>
-#include <QtQml/qqmlregistration.h>
 
 #include <memory>
 
@@ -22,13 +21,12 @@ class Session;
 /**
  * Sync as the UI sees it: owns the SyncEngine while the store is open (made when it opens, gone before it closes),
  * forwards its status for the indicator on every page, and offers sign-in, sign-out, sync now and wipe. A device
- * the server revoked is wiped here and the app returns to its first-run screen.
+ * the server revoked is wiped here and the app returns to its first-run screen. QML reaches it as the singleton
+ * AppSync (appsingletons.h).
  */
 class SyncController : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("main() makes the one SyncController.")
     Q_DISABLE_COPY_MOVE(SyncController)
     Q_PROPERTY(Status status READ status NOTIFY changed)
     Q_PROPERTY(QString message READ message NOTIFY changed)

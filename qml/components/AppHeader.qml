@@ -43,12 +43,9 @@ ToolBar {
             id: actionRow
             spacing: 0
         }
-        // The sync engine's status indicator (issue 5, item 6) goes here: Main.qml's syncIndicator component,
-        // shown on every page that has this header.
-        Loader {
-            objectName: "syncIndicatorSlot"
-            Layout.preferredWidth: item ? item.implicitWidth : 0
-            sourceComponent: root.ApplicationWindow.window ? (root.ApplicationWindow.window.syncIndicator ?? null) : null
+        // The sync status on every page of the app's window (a page a test shows on its own has none).
+        SyncIndicator {
+            visible: root.ApplicationWindow.window !== null
         }
     }
 }

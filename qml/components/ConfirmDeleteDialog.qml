@@ -55,14 +55,14 @@ Dialog {
             flat: true
             implicitHeight: Theme.hitTarget
             Accessible.name: text
-            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole // qmllint disable type
         }
         Button {
             objectName: "confirmDeleteButton"
             text: qsTr("Delete")
             implicitHeight: Theme.hitTarget
             Accessible.name: qsTr("Delete for everyone")
-            DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole // qmllint disable type
         }
     }
     onAccepted: root.confirmed(option.visible && option.checked)

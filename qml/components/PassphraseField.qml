@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls
-import Fieldnotes
 
 // A passphrase: hidden, never predicted, remembered or auto-capitalised by an input method.
 TextField {

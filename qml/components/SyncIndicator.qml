@@ -10,27 +10,27 @@ ToolButton {
     readonly property int status: AppSync.status
     readonly property string label: {
         switch (root.status) {
-        case SyncController.LocalOnly:
+        case AppSync.LocalOnly:
             return qsTr("Local only")
-        case SyncController.Syncing:
+        case AppSync.Syncing:
             return AppSync.progress >= 0 ? qsTr("Syncing %1%").arg(Math.round(AppSync.progress * 100))
                                          : qsTr("Syncing…")
-        case SyncController.Offline:
+        case AppSync.Offline:
             return AppSync.pendingCount > 0 ? qsTr("Offline, %n pending", "", AppSync.pendingCount) : qsTr("Offline")
-        case SyncController.Error:
+        case AppSync.Error:
             return qsTr("Sync problem")
-        case SyncController.NeedsConfirmation:
+        case AppSync.NeedsConfirmation:
             return qsTr("Sync needs you")
-        case SyncController.Revoked:
+        case AppSync.Revoked:
             return qsTr("Revoked")
         default:
             return AppSync.pendingCount > 0 ? qsTr("%n pending", "", AppSync.pendingCount) : qsTr("Up to date")
         }
     }
-    readonly property string glyph: root.status === SyncController.Syncing ? "\u21BB"
-                                  : root.status === SyncController.UpToDate && AppSync.pendingCount === 0 ? "\u2713"
-                                  : root.status === SyncController.Error || root.status === SyncController.NeedsConfirmation ? "\u26A0"
-                                  : root.status === SyncController.LocalOnly ? "\u25CB" : "\u2601"
+    readonly property string glyph: root.status === AppSync.Syncing ? "\u21BB"
+                                  : root.status === AppSync.UpToDate && AppSync.pendingCount === 0 ? "\u2713"
+                                  : root.status === AppSync.Error || root.status === AppSync.NeedsConfirmation ? "\u26A0"
+                                  : root.status === AppSync.LocalOnly ? "\u25CB" : "\u2601"
 
     objectName: "syncIndicator"
     implicitHeight: Theme.hitTarget

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -243,7 +244,7 @@ Page {
             visible: root.wide
         }
 
-        Loader {
+        BoundLoader {
             Layout.fillWidth: true
             Layout.fillHeight: true
             visible: root.wide || root.detailOpen

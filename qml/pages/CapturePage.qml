@@ -212,7 +212,7 @@ Page {
                         objectName: "contact_" + name
                         text: name
                         checkable: true
-                        checked: editor.contactIds.indexOf(recordId) >= 0
+                        checked: editor.contactIds.indexOf(recordId) >= 0 // qmllint disable type
                         highlighted: checked
                         flat: !checked
                         implicitHeight: Theme.hitTarget
@@ -242,7 +242,7 @@ Page {
                 Layout.fillWidth: true
                 name: "channel"
                 value: editor.channel
-                choices: editor.channels.map(c => ({ value: c, label: editor.channelLabel(c) }))
+                choices: editor.channels.map(c => ({ value: c, label: editor.channelLabel(c) })) // qmllint disable type
                 onPicked: value => editor.channel = value
             }
             // The consent text wraps beside its switch: on a phone it would not fit on one line.

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -218,7 +219,7 @@ Page {
             visible: root.wide
         }
 
-        Loader {
+        BoundLoader {
             Layout.fillWidth: true
             Layout.fillHeight: true
             visible: root.wide || root.selectedId.length > 0

@@ -79,7 +79,7 @@ Page {
                 objectName: "insightKindFilter"
                 width: 170
                 implicitHeight: Theme.hitTarget
-                model: [""].concat(labels.kinds)
+                model: [""].concat(labels.kinds) // qmllint disable type
                 displayText: currentIndex <= 0 ? qsTr("All kinds") : labels.kindLabel(currentText)
                 Accessible.name: qsTr("Filter by kind")
                 onActivated: insights.kind = currentText

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -97,7 +98,7 @@ Page {
                         objectName: "leadStatusFilter"
                         width: filters.itemWidth
                         implicitHeight: Theme.hitTarget
-                        model: [{ value: "", label: qsTr("All statuses") }].concat(leads.statusChoices)
+                        model: [{ value: "", label: qsTr("All statuses") }].concat(leads.statusChoices) // qmllint disable type
                         textRole: "label"
                         valueRole: "value"
                         Accessible.name: qsTr("Filter by status")
@@ -198,7 +199,7 @@ Page {
                                 Label {
                                     Layout.fillWidth: true
                                     visible: text.length > 0
-                                    text: [row.priorityLabel, row.horizonLabel].filter(t => t.length > 0).join(" · ")
+                                    text: [row.priorityLabel, row.horizonLabel].filter(t => t.length > 0).join(" · ") // qmllint disable type
                                     color: Theme.subtleText
                                     font.pixelSize: 12
                                     elide: Label.ElideRight
@@ -224,7 +225,7 @@ Page {
             visible: root.wide
         }
 
-        Loader {
+        BoundLoader {
             id: detail
             Layout.fillWidth: true
             Layout.fillHeight: true
@@ -264,7 +265,7 @@ Page {
                 loadAccountName()
             }
             function loadAccountName() {
-                accountName = accountId.length > 0 ? (actions.fields("account", accountId).name || "") : ""
+                accountName = accountId.length > 0 ? (actions.fields("account", accountId).name || "") : "" // qmllint disable type
             }
             function close() {
                 root.creating = false
@@ -487,7 +488,7 @@ Page {
                     Label {
                         objectName: "leadStatusText"
                         visible: !leadPage.isNew
-                        text: qsTr("Now: %1").arg(leads.statusChoices.find(c => c.value === leadPage.status).label)
+                        text: qsTr("Now: %1").arg(leads.statusChoices.find(c => c.value === leadPage.status).label) // qmllint disable type
                         color: Theme.subtleText
                     }
                     Label {

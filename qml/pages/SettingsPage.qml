@@ -194,7 +194,7 @@ Page {
                     objectName: "exportEntityBox"
                     implicitHeight: Theme.hitTarget
                     implicitWidth: 200
-                    model: [qsTr("All records")].concat(transfer.entities.map(e => root.entityLabels[e] || e))
+                    model: [qsTr("All records")].concat(transfer.entities.map(e => root.entityLabels[e] || e)) // qmllint disable type
                     Accessible.name: qsTr("Records to export")
                 }
                 Button {
@@ -260,7 +260,7 @@ Page {
                     model: Preferences.lockTimeoutChoices
                     displayText: Preferences.lockTimeoutMinutes === 0 ? qsTr("Never")
                                                                       : qsTr("%n minute(s)", "", Preferences.lockTimeoutMinutes)
-                    currentIndex: Preferences.lockTimeoutChoices.indexOf(Preferences.lockTimeoutMinutes)
+                    currentIndex: Preferences.lockTimeoutChoices.indexOf(Preferences.lockTimeoutMinutes) // qmllint disable type
                     Accessible.name: qsTr("Lock timeout")
                     delegate: ItemDelegate {
                         required property int modelData
@@ -306,7 +306,7 @@ Page {
             Label {
                 Layout.fillWidth: true
                 visible: next.text.length > 0
-                text: AppSession.passphraseStrength(next.text).hint
+                text: AppSession.passphraseStrength(next.text).hint // qmllint disable type
                 color: Theme.subtleText
                 wrapMode: Text.WordWrap
             }

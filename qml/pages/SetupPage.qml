@@ -13,7 +13,7 @@ Page {
     property string mode: ""
     readonly property bool serverChosen: mode === "server"
     // Step 3: the store is open; sign in, or go on local-only.
-    readonly property bool storeReady: AppSession.state === Session.Unlocked
+    readonly property bool storeReady: AppSession.state === AppSession.Unlocked
     readonly property bool localChosen: mode.length > 0 && !storeReady
     readonly property var strength: AppSession.passphraseStrength(passphrase.text)
 

@@ -70,7 +70,7 @@ Page {
                 }
                 ProgressBar {
                     Layout.fillWidth: true
-                    visible: AppSync.status === SyncController.Syncing
+                    visible: AppSync.status === AppSync.Syncing
                     indeterminate: AppSync.progress < 0
                     value: Math.max(0, AppSync.progress)
                 }
@@ -80,7 +80,7 @@ Page {
                     visible: AppSync.message.length > 0
                     text: AppSync.message
                     wrapMode: Text.WordWrap
-                    color: AppSync.status === SyncController.Error || AppSync.status === SyncController.NeedsConfirmation
+                    color: AppSync.status === AppSync.Error || AppSync.status === AppSync.NeedsConfirmation
                            ? Theme.warning : Theme.subtleText
                 }
                 Label {
@@ -95,13 +95,13 @@ Page {
                         objectName: "syncNowButton"
                         text: qsTr("Sync now")
                         implicitHeight: Theme.hitTarget
-                        enabled: AppSync.status !== SyncController.Syncing
+                        enabled: AppSync.status !== AppSync.Syncing
                         Accessible.name: text
                         onClicked: AppSync.syncNow()
                     }
                     Button {
                         objectName: "confirmMassDeleteButton"
-                        visible: AppSync.status === SyncController.NeedsConfirmation
+                        visible: AppSync.status === AppSync.NeedsConfirmation
                         text: qsTr("Delete them and go on")
                         implicitHeight: Theme.hitTarget
                         Accessible.name: text

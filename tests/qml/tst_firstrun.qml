@@ -43,10 +43,11 @@ TestCase {
     }
 
     function test_firstRunSignIn() {
-        compare(AppSession.state, Session.NoStore)
+        compare(AppSession.state, AppSession.NoStore)
         const main = createTemporaryObject(mainComponent, testCase)
         const shell = findChild(main.contentItem, "shellLoader")
         compare(shell.item.objectName, "setupPage")
+        const windowSetupPage = shell.item
         findChild(shell.item, "signInChoiceButton").clicked()
         compare(main.firstRunSignIn, true)
 
@@ -62,9 +63,10 @@ TestCase {
         findChild(page, "newPassphraseField").text = "orbit tulip saxophone gravel"
         findChild(page, "repeatPassphraseField").text = "orbit tulip saxophone gravel"
         mouseClick(findChild(page, "createStoreButton"))
-        tryCompare(AppSession, "state", Session.Unlocked, 20000)
+        tryCompare(AppSession, "state", AppSession.Unlocked, 20000)
         tryVerify(() => findChild(page, "firstRunSignIn").visible)
         compare(shell.item.objectName, "setupPage") // not the app yet: the sign-in step
+        verify(shell.item === windowSetupPage, "the same setup page: the app was not built and dropped in between")
         verify(findChild(shell.item, "firstRunSignIn").visible)
         compare(AppSync.signedIn, false)
         const error = findChild(page, "signInError")

@@ -29,7 +29,7 @@ TestCase {
 
     function initTestCase() {
         AppSession.createStore("orbit tulip saxophone gravel", "orbit tulip saxophone gravel", false)
-        tryCompare(AppSession, "state", Session.Unlocked, 20000)
+        tryCompare(AppSession, "state", AppSession.Unlocked, 20000)
     }
 
     function test_signInErrorsAndConflicts() {
