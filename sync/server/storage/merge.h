@@ -36,7 +36,7 @@ struct StoredRecord
 struct MergeOptions
 {
     qint64 serverNowMs = 0;
-    qint64 maxClockAheadMs = 10 * 60 * 1000;
+    qint64 maxClockAheadMs = protocol::kMaxClockAheadMs;
 };
 
 struct MergeOutcome

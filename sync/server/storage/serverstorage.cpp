@@ -213,30 +213,81 @@ QJsonValue decodeValue(const QString &text)
     return QJsonDocument::fromJson(text.toUtf8()).array().at(0);
 }
 
-// A record's change X as a pull sends it to every role but sales (and to sales when salesView() is Full). Conflicts
-// in the order pulls always listed them: by seq, field, hlc.
-QByteArray encodeChange(const StoredRecord &record)
+// A record's columns as JSON text, and its change X as a pull sends it to every role but sales (and to sales when
+// salesView() is Full), written from those parts: the fields are serialised once, for their column and the change.
+// Field names are an entity's (the validator admits no other), stamps and ids are ASCII that JSON never escapes,
+// and QMap iterates names in the order QJsonObject writes members: the bytes are those QJsonDocument would write for
+// protocol::toJson(Change). Conflicts in the order pulls always listed them: by seq, field, hlc.
+struct EncodedRecord
 {
-    Change c;
-    c.entity = record.entity;
-    c.recordId = record.recordId;
-    c.deleted = record.deleted;
-    c.hlc = record.hlc;
-    if (!record.deleted) {
-        c.fields = record.fields;
-        c.fieldHlcs = record.fieldHlcs;
+    QByteArray fields;
+    QByteArray fieldHlcs;
+    QByteArray fieldSeqs;
+    QByteArray change;
+};
+
+template<typename Value, typename Write> QByteArray plainObject(const QMap<QString, Value> &map, Write write)
+{
+    QByteArray out = "{";
+    for (auto it = map.begin(); it != map.end(); ++it) {
+        if (it != map.begin())
+            out += ',';
+        out += '"';
+        out += it.key().toLatin1();
+        out += "\":";
+        write(out, it.value());
     }
-    QList<StoredConflict> conflicts = record.conflicts;
-    std::stable_sort(conflicts.begin(), conflicts.end(), [](const StoredConflict &a, const StoredConflict &b) {
-        if (a.seq != b.seq)
-            return a.seq < b.seq;
-        if (a.field != b.field)
-            return a.field < b.field;
-        return a.hlc.toString() < b.hlc.toString();
+    out += '}';
+    return out;
+}
+
+EncodedRecord encodeRecord(const StoredRecord &record)
+{
+    EncodedRecord e;
+    e.fields = QJsonDocument(record.fields).toJson(QJsonDocument::Compact);
+    e.fieldHlcs = plainObject(record.fieldHlcs, [](QByteArray &out, const Hlc &hlc) {
+        out += '"';
+        out += hlc.toString().toLatin1();
+        out += '"';
     });
-    for (const StoredConflict &conflict : std::as_const(conflicts))
-        c.conflicts.append(Conflict {conflict.field, conflict.value, conflict.hlc, conflict.hlc.deviceId});
-    return QJsonDocument(protocol::toJson(c)).toJson(QJsonDocument::Compact);
+    e.fieldSeqs = plainObject(record.fieldSeqs, [](QByteArray &out, qint64 seq) { out += QByteArray::number(seq); });
+
+    QByteArray conflicts = "[]";
+    if (!record.conflicts.isEmpty()) {
+        QList<StoredConflict> sorted = record.conflicts;
+        std::stable_sort(sorted.begin(), sorted.end(), [](const StoredConflict &a, const StoredConflict &b) {
+            if (a.seq != b.seq)
+                return a.seq < b.seq;
+            if (a.field != b.field)
+                return a.field < b.field;
+            return a.hlc.toString() < b.hlc.toString();
+        });
+        QJsonArray array;
+        for (const StoredConflict &c : std::as_const(sorted))
+            array.append(protocol::toJson(Conflict {c.field, c.value, c.hlc, c.hlc.deviceId}));
+        conflicts = QJsonDocument(array).toJson(QJsonDocument::Compact);
+    }
+    QByteArray &out = e.change;
+    out.reserve(e.fields.size() + e.fieldHlcs.size() + conflicts.size() + 160);
+    out += "{\"conflicts\":";
+    out += conflicts;
+    out += record.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
+    out += ",\"entity\":\"";
+    out += entityName(record.entity).toLatin1();
+    out += "\",\"field_hlcs\":";
+    if (record.deleted) {
+        out += "{}";
+    } else {
+        out += e.fieldHlcs;
+        out += ",\"fields\":";
+        out += e.fields;
+    }
+    out += ",\"hlc\":\"";
+    out += record.hlc.toString().toLatin1();
+    out += "\",\"record_id\":\"";
+    out += record.recordId.toLatin1();
+    out += "\"}";
+    return e;
 }
 
 // A record that is not (or no longer) visible to the puller: deleted, without fields, field hlcs or conflicts.
@@ -444,7 +495,7 @@ struct ServerStorage::Private
             if (!record)
                 return record.error();
             if (!st.run(u"UPDATE records SET change_json = ?, sales_view = ? WHERE team_id = ? AND record_id = ?"_s,
-                    {changeColumn(encodeChange(*record)), int(salesView(*record)), teamId, recordId}))
+                    {changeColumn(encodeRecord(*record).change), int(salesView(*record)), teamId, recordId}))
                 return internal(u"store a migrated record"_s);
         }
         return {};
@@ -547,16 +598,12 @@ struct ServerStorage::Private
     /// `hadConflicts`: whether the row had conflicts when it was loaded (if not, there are none to delete).
     Result<void> saveRecord(Statements &st, const QString &teamId, const StoredRecord &record, bool hadConflicts)
     {
-        QJsonObject hlcs;
-        for (auto it = record.fieldHlcs.begin(); it != record.fieldHlcs.end(); ++it)
-            hlcs.insert(it.key(), it.value().toString());
-        QJsonObject seqs;
-        for (auto it = record.fieldSeqs.begin(); it != record.fieldSeqs.end(); ++it)
-            seqs.insert(it.key(), it.value());
+        const EncodedRecord encoded = encodeRecord(record);
         if (!st.run(kUpsertRecord,
-                {teamId, record.recordId, entityName(record.entity), record.deleted ? 1 : 0, compact(record.fields),
-                    compact(hlcs), compact(seqs), record.hlc.toString(), record.seq, changeColumn(encodeChange(record)),
-                    int(salesView(record))}))
+                {teamId, record.recordId, entityName(record.entity), record.deleted ? 1 : 0,
+                    QString::fromUtf8(encoded.fields), QString::fromLatin1(encoded.fieldHlcs),
+                    QString::fromLatin1(encoded.fieldSeqs), record.hlc.toString(), record.seq,
+                    changeColumn(encoded.change), int(salesView(record))}))
             return internal(u"store a record"_s);
         if (hadConflicts && !st.run(kDeleteConflicts, {teamId, record.recordId}))
             return internal(u"store a record's conflicts"_s);

@@ -74,7 +74,7 @@ public:
     struct Options
     {
         /// A mutation whose hlc is further ahead of the server's clock is rejected (decision 0006).
-        qint64 maxClockAheadMs = 10 * 60 * 1000;
+        qint64 maxClockAheadMs = protocol::kMaxClockAheadMs;
         /// The login throttle (decision 0015): at most this many failed attempts per throttle key within a window
         /// of `loginWindowMs` from its first failure; further attempts are refused until the window ends.
         int loginMaxFailures = 10;
