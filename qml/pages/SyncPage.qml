@@ -213,13 +213,15 @@ Page {
     Dialog {
         id: wipeDialog
         objectName: "wipeDialog"
-        anchors.centerIn: parent
+        anchors.centerIn: Overlay.overlay
+        // An explicit width, as in ConfirmDeleteDialog: sized by its content, the dialog's implicit width went round
+        // through the button box's (which takes its width from the dialog's) in a binding loop.
+        width: Math.min(460, (Overlay.overlay ? Overlay.overlay.width : 460) - 2 * Theme.margin)
         modal: true
         title: qsTr("Wipe this device?")
         standardButtons: Dialog.Cancel | Dialog.Discard
         Label {
-            // From the window, not the page: the page's size made a binding loop through the dialog's.
-            width: Math.min(root.Window.width - 4 * Theme.margin, 420)
+            width: wipeDialog.availableWidth
             wrapMode: Text.WordWrap
             text: AppSync.pendingCount > 0
                   ? qsTr("The encrypted store and its keys are deleted from this device. %n change(s) have not reached the server and will be lost.", "", AppSync.pendingCount)
