@@ -44,7 +44,8 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Store::ConversationSummary &row = m_rows.at(index.row());
+    const Row &entry = m_rows.at(index.row());
+    const Store::ConversationSummary &row = entry.summary;
     switch (role) {
     case Qt::DisplayRole:
     case TitleRole:
@@ -68,7 +69,7 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
     case InsightCountRole:
         return row.insightCount;
     case SnippetHtmlRole:
-        return m_snippets.value(row.id);
+        return entry.snippetHtml;
     default:
         return {};
     }
@@ -83,23 +84,29 @@ Result<qsizetype> ConversationListModel::readPage(qsizetype offset, int limit)
     Store::ConversationFilter filter = m_filter;
     filter.offset = int(offset);
     filter.limit = limit;
-    m_snippets.clear();
     // Text without a searchable word yet (one letter being typed) leaves the list as it is, not empty.
-    if (!Store::ftsQuery(m_searchText).isEmpty()) {
+    QHash<QString, QString> snippets; // conversation id -> highlighted snippet
+    if (!m_query.isEmpty()) {
         auto hits = s->searchConversations(m_searchText, kSearchLimit);
         if (!hits)
             return hits.error();
         QStringList ids;
+        ids.reserve(hits->size());
+        snippets.reserve(hits->size());
         for (const Store::ConversationHit &hit : std::as_const(*hits)) {
             ids << hit.conversationId;
-            m_snippets.insert(hit.conversationId, TextFormat::highlightedHtml(hit.hit.snippet, hit.hit.highlights));
+            snippets.insert(hit.conversationId, TextFormat::highlightedHtml(hit.hit.snippet, hit.hit.highlights));
         }
         filter.ids = ids;
     }
     auto rows = s->conversationSummaries(filter);
     if (!rows)
         return rows.error();
-    m_staged = std::move(*rows);
+    m_staged.reserve(rows->size());
+    for (Store::ConversationSummary &row : *rows) {
+        QString snippet = snippets.value(row.id);
+        m_staged.append(Row{std::move(row), std::move(snippet)});
+    }
     return m_staged.size();
 }
 
@@ -107,6 +114,37 @@ void ConversationListModel::appendStaged()
 {
     m_rows.append(std::move(m_staged));
     m_staged.clear();
+}
+
+void ConversationListModel::replaceWithStaged()
+{
+    // A keystroke in the search field changes a few rows of the screen, not all of them: the rows that stay keep
+    // their delegates (fieldnotes-bench app, docs/performance.md).
+    updateRows(m_rows, std::exchange(m_staged, {}), [](const Row &row) { return row.summary.id; }, &changedRoles);
+}
+
+QList<int> ConversationListModel::changedRoles(const Row &before, const Row &after)
+{
+    const Store::ConversationSummary &a = before.summary;
+    const Store::ConversationSummary &b = after.summary;
+    QList<int> roles;
+    if (a.title != b.title)
+        roles << Qt::DisplayRole << TitleRole;
+    if (a.accountId != b.accountId)
+        roles << AccountIdRole;
+    if (a.accountName != b.accountName)
+        roles << AccountNameRole;
+    if (a.occurredAt != b.occurredAt)
+        roles << OccurredAtRole << DateTextRole;
+    if (a.channel != b.channel)
+        roles << ChannelRole << ChannelLabelRole;
+    if (a.status != b.status)
+        roles << StatusRole;
+    if (a.insightCount != b.insightCount)
+        roles << InsightCountRole;
+    if (before.snippetHtml != after.snippetHtml)
+        roles << SnippetHtmlRole;
+    return roles;
 }
 
 bool ConversationListModel::showsEntity(const QString &entity) const
@@ -119,7 +157,12 @@ void ConversationListModel::setSearchText(const QString &text)
     if (text == m_searchText)
         return;
     m_searchText = text;
-    filterChanged();
+    // Text that asks the store the same as the rows shown have (a one-letter word being typed) has their result:
+    // nothing to read again.
+    if (QString query = Store::ftsQuery(text); query != m_query) {
+        m_query = std::move(query);
+        filterChanged();
+    }
     emit searchTextChanged();
 }
 
@@ -198,7 +241,7 @@ void ConversationListModel::clearFilters()
 int ConversationListModel::indexOf(const QString &conversationId) const
 {
     for (qsizetype i = 0; i < m_rows.size(); ++i) {
-        if (m_rows.at(i).id == conversationId)
+        if (m_rows.at(i).summary.id == conversationId)
             return int(i);
     }
     return -1;

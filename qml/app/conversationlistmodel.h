@@ -3,8 +3,6 @@
 #include "sessionlistmodel.h"
 #include "store/store.h"
 
-#include <QHash>
-
 namespace fieldnotes::app {
 
 /** The conversations list: newest first, or ranked by a full-text search, with account, tag, kind and date filters. */
@@ -78,20 +76,28 @@ protected:
     Result<qsizetype> readPage(qsizetype offset, int limit) override;
     qsizetype stagedRows() const override { return m_staged.size(); }
     void appendStaged() override;
-    void clearRows() override { m_rows.clear(); m_snippets.clear(); }
+    void clearRows() override { m_rows.clear(); }
     bool showsEntity(const QString &entity) const override;
-    bool paged() const override { return m_searchText.trimmed().isEmpty(); }
+    bool paged() const override { return m_query.isEmpty(); }
+    /// Rows keep their identity (the conversation id) across searches, filters and reloads.
+    void replaceWithStaged() override;
 
 private:
+    struct Row
+    {
+        Store::ConversationSummary summary;
+        QString snippetHtml; ///< highlighted (search only)
+    };
+    static QList<int> changedRoles(const Row &before, const Row &after);
     void applyDates();
 
     QString m_searchText;
+    QString m_query; ///< what the store searches for m_searchText (Store::ftsQuery); empty: no search
     QString m_fromDate;
     QString m_toDate;
     Store::ConversationFilter m_filter;
-    QList<Store::ConversationSummary> m_rows;
-    QList<Store::ConversationSummary> m_staged;
-    QHash<QString, QString> m_snippets; ///< conversation id -> highlighted snippet (search only)
+    QList<Row> m_rows;
+    QList<Row> m_staged;
 };
 
 } // namespace fieldnotes::app

@@ -44,7 +44,7 @@ bool SessionListModel::canFetchMore(const QModelIndex &parent) const
 
 void SessionListModel::fetchMore(const QModelIndex &parent)
 {
-    if (m_resetting || !canFetchMore(parent))
+    if (m_changing || !canFetchMore(parent))
         return;
     const qsizetype offset = loadedRows();
     auto read = readPage(offset, kPageSize);
@@ -57,6 +57,7 @@ void SessionListModel::fetchMore(const QModelIndex &parent)
     const qsizetype staged = stagedRows();
     if (staged == 0)
         return;
+    const QScopedValueRollback changing(m_changing, true);
     beginInsertRows(QModelIndex(), int(offset), int(offset + staged - 1));
     appendStaged();
     endInsertRows();
@@ -65,37 +66,62 @@ void SessionListModel::fetchMore(const QModelIndex &parent)
 
 void SessionListModel::reload()
 {
-    const qsizetype wanted = std::max<qsizetype>(loadedRows(), kPageSize);
-    beginResetModel();
-    clearRows();
-    m_exhausted = store() == nullptr;
-    setError(QString());
-    if (!m_exhausted) {
-        // Reload as many rows as were shown, so an edit does not collapse a long scrolled list.
-        auto read = readPage(0, int(std::min<qsizetype>(wanted, 1000)));
-        if (read) {
-            appendStaged();
-            m_exhausted = !paged() || *read < wanted;
-        } else {
-            m_exhausted = true;
-            setError(read.error().message);
-        }
-    }
-    m_resetting = true;
-    endResetModel();
-    m_resetting = false;
-    emit countChanged();
+    // As many rows as were shown, so an edit does not collapse a long scrolled list.
+    load(std::max(loadedRows(), qsizetype(kPageSize)));
 }
 
 void SessionListModel::filterChanged()
 {
     // A new filter starts at the first page.
+    load(kPageSize);
+}
+
+void SessionListModel::load(qsizetype wanted)
+{
+    const qsizetype before = loadedRows();
+    bool exhausted = true;
+    QString error;
+    // Read before anything changes: the view shows the old rows until the new ones replace them.
+    auto read = readPage(0, int(std::min<qsizetype>(wanted, 1000))); // without a store: no rows
+    if (!read)
+        error = read.error().message;
+    else
+        exhausted = store() == nullptr || !paged() || *read < wanted;
+    replaceWithStaged(); // on an error nothing is staged: the list empties, with the message
+    m_exhausted = exhausted;
+    setError(error);
+    if (loadedRows() != before)
+        emit countChanged();
+}
+
+void SessionListModel::replaceWithStaged()
+{
+    const QScopedValueRollback changing(m_changing, true);
     beginResetModel();
     clearRows();
-    m_resetting = true;
+    appendStaged();
     endResetModel();
-    m_resetting = false;
-    reload();
+}
+
+QSet<qsizetype> SessionListModel::longestIncreasingRun(const QList<qsizetype> &sequence)
+{
+    // Patience sorting: tails[k] is the index of the smallest last value of an increasing run of length k + 1.
+    std::vector<qsizetype> tails;
+    std::vector<qsizetype> previous(size_t(sequence.size()), -1);
+    for (qsizetype i = 0; i < sequence.size(); ++i) {
+        const auto at = std::lower_bound(tails.begin(), tails.end(), sequence.at(i),
+                                         [&](qsizetype index, qsizetype value) { return sequence.at(index) < value; });
+        if (at != tails.begin())
+            previous[size_t(i)] = *(at - 1);
+        if (at == tails.end())
+            tails.push_back(i);
+        else
+            *at = i;
+    }
+    QSet<qsizetype> run;
+    for (qsizetype i = tails.empty() ? -1 : tails.back(); i >= 0; i = previous[size_t(i)])
+        run.insert(i);
+    return run;
 }
 
 void SessionListModel::setError(const QString &message)

@@ -5,8 +5,14 @@
 #include "base/result.h"
 
 #include <QAbstractListModel>
+#include <QHash>
 #include <QPointer>
+#include <QScopedValueRollback>
+#include <QSet>
 #include <QtQml/qqmlregistration.h>
+
+#include <algorithm>
+#include <vector>
 
 namespace fieldnotes {
 class Store;
@@ -71,14 +77,145 @@ protected:
     [[nodiscard]] virtual bool paged() const { return true; }
     /// Call from a filter's setter: reloads from the first page.
     void filterChanged();
+    /**
+     * Puts the staged rows in place of the loaded ones (reload, a new filter). The default resets the model, so a
+     * view destroys and creates every delegate; a model whose rows have an identity overrides it with updateRows().
+     */
+    virtual void replaceWithStaged();
+
+    /**
+     * Makes `rows` equal to `next` without a reset: rows whose key is gone are removed, rows that stay keep their
+     * identity (moved only where their order changed, the fewest moves) and get dataChanged() for the roles
+     * `changedRoles(old, new)` returns, new rows are inserted. A view keeps the delegates of the rows that stay.
+     * Keys must be unique in each list; if one is not, the model is reset instead.
+     */
+    template<typename Row, typename KeyOf, typename ChangedRoles>
+    void updateRows(QList<Row> &rows, QList<Row> next, KeyOf keyOf, ChangedRoles changedRoles);
 
 private:
+    void load(qsizetype wanted);
     void setError(const QString &message);
+    /// Indexes of `sequence` that form one of its longest strictly increasing subsequences.
+    static QSet<qsizetype> longestIncreasingRun(const QList<qsizetype> &sequence);
 
     QPointer<Session> m_session;
     QString m_error;
     bool m_exhausted = true;
-    bool m_resetting = false; ///< views (and QAbstractItemModelTester) may call fetchMore() from modelReset
+    /// Between the signals of a change: views and QAbstractItemModelTester may call fetchMore() from any of them.
+    bool m_changing = false;
 };
+
+template<typename Row, typename KeyOf, typename ChangedRoles>
+void SessionListModel::updateRows(QList<Row> &rows, QList<Row> next, KeyOf keyOf, ChangedRoles changedRoles)
+{
+    const QScopedValueRollback changing(m_changing, true);
+    QHash<QString, qsizetype> target; // key -> row in `next`
+    target.reserve(next.size());
+    for (qsizetype i = 0; i < next.size(); ++i)
+        target.insert(keyOf(next.at(i)), i);
+    QSet<QString> keys;
+    keys.reserve(rows.size());
+    for (const Row &row : std::as_const(rows))
+        keys.insert(keyOf(row));
+    if (target.size() != next.size() || keys.size() != rows.size()) {
+        beginResetModel();
+        rows = std::move(next);
+        endResetModel();
+        return;
+    }
+
+    // 1. Rows that are gone, a run at a time from the end, so the rows before a run keep their numbers.
+    for (qsizetype end = rows.size(); end > 0;) {
+        if (target.contains(keyOf(rows.at(end - 1)))) {
+            --end;
+            continue;
+        }
+        qsizetype first = end - 1;
+        while (first > 0 && !target.contains(keyOf(rows.at(first - 1))))
+            --first;
+        beginRemoveRows(QModelIndex(), int(first), int(end - 1));
+        rows.remove(first, end - first);
+        endRemoveRows();
+        end = first;
+    }
+
+    // 2. The rows that stay, in their new order: the longest run already in order stays put, every other row moves
+    // once, to just after the nearest row before it in the new order that is already in place.
+    QList<qsizetype> order; // new position of each remaining row
+    order.reserve(rows.size());
+    for (const Row &row : std::as_const(rows))
+        order << target.value(keyOf(row));
+    QSet<qsizetype> placed; // new positions of the rows in order with each other
+    for (qsizetype i : longestIncreasingRun(order))
+        placed.insert(order.at(i));
+    std::vector<qsizetype> toMove;
+    for (qsizetype position : std::as_const(order)) {
+        if (!placed.contains(position))
+            toMove.push_back(position);
+    }
+    std::sort(toMove.begin(), toMove.end());
+    for (qsizetype position : toMove) {
+        qsizetype from = -1;
+        qsizetype to = 0; // before this row, in the numbers before the move
+        for (qsizetype i = 0; i < order.size(); ++i) {
+            if (order.at(i) == position)
+                from = i;
+            else if (order.at(i) < position && placed.contains(order.at(i)))
+                to = i + 1;
+        }
+        placed.insert(position);
+        if (to == from || to == from + 1)
+            continue;
+        [[maybe_unused]] const bool valid = beginMoveRows(QModelIndex(), int(from), int(from), QModelIndex(), int(to));
+        Q_ASSERT(valid); // `to` is neither `from` nor `from + 1`
+        const qsizetype landing = to > from ? to - 1 : to;
+        rows.move(from, landing);
+        order.move(from, landing);
+        endMoveRows();
+    }
+
+    // 3. New rows, a run at a time; the rows that stay are now where `next` has them.
+    for (qsizetype i = 0; i < next.size();) {
+        if (i < rows.size() && keyOf(rows.at(i)) == keyOf(next.at(i))) {
+            ++i;
+            continue;
+        }
+        qsizetype end = i;
+        while (end < next.size() && !keys.contains(keyOf(next.at(end))))
+            ++end;
+        Q_ASSERT(end > i);
+        beginInsertRows(QModelIndex(), int(i), int(end - 1));
+        for (qsizetype k = i; k < end; ++k)
+            rows.insert(k, next.at(k));
+        endInsertRows();
+        i = end;
+    }
+
+    // 4. What changed in the rows that stayed, a run of neighbours at a time.
+    Q_ASSERT(rows.size() == next.size());
+    qsizetype runStart = -1;
+    QList<int> runRoles;
+    const auto flush = [&](qsizetype end) {
+        if (runStart >= 0)
+            emit dataChanged(index(int(runStart)), index(int(end - 1)), runRoles);
+        runStart = -1;
+        runRoles.clear();
+    };
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        const QList<int> roles = keys.contains(keyOf(next.at(i))) ? changedRoles(rows.at(i), next.at(i)) : QList<int>();
+        if (roles.isEmpty()) {
+            flush(i);
+            continue;
+        }
+        rows[i] = std::move(next[i]);
+        if (runStart < 0)
+            runStart = i;
+        for (int role : roles) {
+            if (!runRoles.contains(role))
+                runRoles << role;
+        }
+    }
+    flush(rows.size());
+}
 
 } // namespace fieldnotes::app

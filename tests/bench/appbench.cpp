@@ -855,9 +855,18 @@ int runAppUi(int argc, char *argv[])
     if (!QTest::qWaitFor([&] { return firstFrameNs != 0; }, 60000))
         return fail(u"no conversations on screen within 60 s: "_s + session.errorMessage());
 
-    std::atomic<qint64> lastSwapNs = 0;
+    // QTest::keyClick() processes events after the press: a frame may be rendered, with the new result, before it
+    // returns. So the times are taken where they happen: when the model holds the result for the text typed (it
+    // emits searchTextChanged() after its rows are updated), and the first frame swapped after that.
+    std::atomic<qint64> modelNs = 0;
+    std::atomic<qint64> swapNs = 0;
     QObject::connect(
-        window, &QQuickWindow::frameSwapped, window, [&] { lastSwapNs.store(steadyNs()); }, Qt::DirectConnection);
+        window, &QQuickWindow::frameSwapped, window,
+        [&] {
+            if (modelNs.load() != 0 && swapNs.load() == 0)
+                swapNs.store(steadyNs());
+        },
+        Qt::DirectConnection);
     auto *root = window->contentItem();
     QQuickItem *field = nullptr;
     QQuickItem *list = nullptr;
@@ -874,6 +883,11 @@ int runAppUi(int argc, char *argv[])
         = list ? qobject_cast<app::ConversationListModel *>(list->property("model").value<QObject *>()) : nullptr;
     if (!field || !model)
         return fail(u"no conversationSearchField or ConversationListModel in the page."_s);
+    QString typed;
+    QObject::connect(model, &app::ConversationListModel::searchTextChanged, model, [&] {
+        if (model->searchText() == typed && modelNs.load() == 0)
+            modelNs.store(steadyNs());
+    });
     window->requestActivate();
     field->forceActiveFocus();
     if (!QTest::qWaitFor([&] { return field->hasActiveFocus(); }, 5000))
@@ -881,20 +895,22 @@ int runAppUi(int argc, char *argv[])
 
     QJsonArray keystrokes;
     for (const QString &query : parser.value(queries).split(u'|', Qt::SkipEmptyParts)) {
+        typed.clear();
         field->setProperty("text", QString());
         QTest::qWait(pauseMs * 2);
-        QString typed;
         for (QChar c : query) {
             typed += c;
+            modelNs.store(0);
+            swapNs.store(0);
             const qint64 t0 = steadyNs();
             QTest::keyClick(window, c.toLatin1());
             // The page sets searchText from onTextChanged and the model reloads at once; wait if it did not.
-            if (!QTest::qWaitFor([&] { return model->searchText() == typed; }, 5000))
+            if (!QTest::qWaitFor([&] { return modelNs.load() != 0; }, 5000))
                 return fail(u"the model did not get \"%1\"."_s.arg(typed));
-            const qint64 t1 = steadyNs();
-            if (!QTest::qWaitFor([&] { return lastSwapNs.load() > t1; }, 5000))
+            const qint64 t1 = modelNs.load();
+            if (!QTest::qWaitFor([&] { return swapNs.load() != 0; }, 5000))
                 return fail(u"no frame after \"%1\"."_s.arg(typed));
-            const qint64 t2 = lastSwapNs.load();
+            const qint64 t2 = swapNs.load();
             // The store's share, the same two queries again (so with a warm cache): the rest is the page and model.
             const qint64 s0 = steadyNs();
             if (auto hits = session.store()->searchConversations(typed, app::ConversationListModel::kSearchLimit)) {

@@ -17,11 +17,79 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QJsonArray>
+#include <QRandomGenerator>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace fieldnotes;
 using namespace fieldnotes::app;
+
+namespace {
+
+/** A SessionListModel over (key, value) rows the test hands it: updateRows() on any change of a list. */
+class KeyedListModel final : public SessionListModel
+{
+public:
+    using Row = std::pair<QString, QString>;
+
+    void show(const QList<Row> &rows)
+    {
+        m_next = rows;
+        filterChanged();
+    }
+    QList<Row> rows() const { return m_rows; }
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+            return {};
+        const Row &row = m_rows.at(index.row());
+        return role == Qt::UserRole ? row.first : role == Qt::DisplayRole ? row.second : QVariant();
+    }
+
+protected:
+    qsizetype loadedRows() const override { return m_rows.size(); }
+    Result<qsizetype> readPage(qsizetype offset, int) override
+    {
+        m_staged = offset == 0 ? m_next : QList<Row>();
+        return m_staged.size();
+    }
+    qsizetype stagedRows() const override { return m_staged.size(); }
+    void appendStaged() override { m_rows.append(std::exchange(m_staged, {})); }
+    void clearRows() override { m_rows.clear(); }
+    bool showsEntity(const QString &) const override { return false; }
+    bool paged() const override { return false; }
+    void replaceWithStaged() override
+    {
+        updateRows(m_rows, std::exchange(m_staged, {}), [](const Row &row) { return row.first; },
+                   [](const Row &before, const Row &after) {
+                       return before.second == after.second ? QList<int>() : QList<int>{Qt::DisplayRole};
+                   });
+    }
+
+private:
+    QList<Row> m_rows;
+    QList<Row> m_staged;
+    QList<Row> m_next;
+};
+
+/// The length of the longest strictly increasing subsequence, the plain O(n^2) way.
+qsizetype longestIncreasing(const QList<qsizetype> &values)
+{
+    QList<qsizetype> length(values.size(), 1);
+    qsizetype best = 0;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        for (qsizetype j = 0; j < i; ++j) {
+            if (values.at(j) < values.at(i))
+                length[i] = std::max(length.at(i), length.at(j) + 1);
+        }
+        best = std::max(best, length.at(i));
+    }
+    return best;
+}
+
+} // namespace
 
 /** Tests the session (create, unlock, wrong passphrase, keystore, lock) and the view models on a real store. */
 class TestViewModels : public QObject
@@ -35,6 +103,48 @@ private:
     const QString m_passphrase = u"orbit tulip saxophone gravel"_s;
 
     QString storeDir() const { return m_dir.filePath(u"store"_s); }
+
+    /// Every role of every row, as QML sees them.
+    static QList<QVariantMap> rowsOf(const ConversationListModel &model)
+    {
+        QList<QVariantMap> rows;
+        const QHash<int, QByteArray> roles = model.roleNames();
+        for (int row = 0; row < model.rowCount(); ++row) {
+            QVariantMap values;
+            for (auto it = roles.begin(); it != roles.end(); ++it)
+                values.insert(QString::fromLatin1(it.value()), model.data(model.index(row, 0), it.key()));
+            rows << values;
+        }
+        return rows;
+    }
+
+    /**
+     * Types `text` into `model`: no reset, every conversation that stays keeps its persistent index, the others'
+     * become invalid, and the rows are those of a model that searched for `text` from scratch.
+     */
+    void search(ConversationListModel &model, const QString &text)
+    {
+        QSignalSpy resets(&model, &QAbstractItemModel::modelAboutToBeReset);
+        QList<std::pair<QString, QPersistentModelIndex>> before;
+        for (int row = 0; row < model.rowCount(); ++row)
+            before.append({model.data(model.index(row, 0), ConversationListModel::IdRole).toString(),
+                           QPersistentModelIndex(model.index(row, 0))});
+        model.setSearchText(text);
+        QCOMPARE(resets.count(), 0);
+
+        ConversationListModel fresh;
+        fresh.setSearchText(text);
+        fresh.setSession(m_session.get());
+        QCOMPARE(rowsOf(model), rowsOf(fresh));
+        for (const auto &[id, index] : std::as_const(before)) {
+            if (fresh.indexOf(id) >= 0) {
+                QVERIFY2(index.isValid(), qPrintable(id));
+                QCOMPARE(index.data(ConversationListModel::IdRole).toString(), id);
+            } else {
+                QVERIFY2(!index.isValid(), qPrintable(id));
+            }
+        }
+    }
 
 private slots:
     void initTestCase()
@@ -193,6 +303,154 @@ private slots:
         QCOMPARE(model.rowCount(), 0); // nothing of the data while locked
         m_session->unlockWithKeystore();
         QTRY_COMPARE(model.rowCount(), ConversationListModel::kPageSize);
+    }
+
+    void conversationSearchUpdatesRowsInPlace()
+    {
+        // Four conversations (no account, no insight: later tests count those) whose order depends on the word
+        // searched: a title weighs five times the notes.
+        ConversationEditor editor;
+        editor.setSession(m_session.get());
+        const auto create = [&](const QString &title, const QString &notes) {
+            const QString id = editor.createNew();
+            editor.setTitle(title);
+            editor.setNotes(notes);
+            return editor.save() ? id : QString();
+        };
+        const QString a = create(u"Quokka marimba review"_s, u"Notes on a zephyr."_s);
+        const QString b = create(u"Zephyr planning"_s, u"Quokka and marimba."_s);
+        const QString c = create(u"Marimba"_s, u"Quokka."_s);
+        const QString d = create(u"Other"_s, u"Zephyr and marimba."_s);
+        QVERIFY(!a.isEmpty() && !b.isEmpty() && !c.isEmpty() && !d.isEmpty());
+        editor.close();
+
+        ConversationListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSession(m_session.get());
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
+
+        search(model, u"quokka"_s);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.indexOf(a), 0); // by its title
+        QVERIFY(model.indexOf(d) < 0);
+        const QPersistentModelIndex rowA(model.index(0, 0));
+        QVERIFY(rowA.data(ConversationListModel::SnippetHtmlRole).toString().contains(u"<b>Quokka</b>"_s));
+
+        // a, b and c stay, d comes in; a's snippet now highlights the new word, in place.
+        changed.clear();
+        search(model, u"marimba"_s);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(model.rowCount(), 4);
+        QVERIFY(rowA.isValid());
+        QCOMPARE(rowA.data(ConversationListModel::IdRole).toString(), a);
+        QVERIFY(rowA.data(ConversationListModel::SnippetHtmlRole).toString().contains(u"<b>marimba</b>"_s));
+        const bool snippetSignalled = std::any_of(changed.begin(), changed.end(), [&](const QList<QVariant> &args) {
+            const auto top = args.at(0).toModelIndex();
+            const auto bottom = args.at(1).toModelIndex();
+            const auto roles = args.at(2).value<QList<int>>();
+            return top.row() <= rowA.row() && rowA.row() <= bottom.row()
+                   && roles.contains(ConversationListModel::SnippetHtmlRole);
+        });
+        QVERIFY(snippetSignalled);
+
+        // c leaves, b's title puts it first: a move, not a new row.
+        moved.clear();
+        search(model, u"zephyr"_s);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(model.indexOf(b), 0);
+        QVERIFY(model.indexOf(c) < 0);
+        QVERIFY(moved.count() > 0);
+
+        // A one-letter word being typed asks the store nothing new: no signal at all.
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        changed.clear();
+        moved.clear();
+        search(model, u"zephyr m"_s);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(inserted.count() + removed.count() + moved.count() + changed.count(), 0);
+
+        // Back to the whole list, newest first; one letter keeps it whole, and it still pages.
+        search(model, QString());
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(model.rowCount(), ConversationListModel::kPageSize);
+        QVERIFY(model.canFetchMore({}));
+        inserted.clear();
+        removed.clear();
+        changed.clear();
+        model.setSearchText(u"q"_s);
+        QCOMPARE(inserted.count() + removed.count() + changed.count(), 0);
+        QVERIFY(model.canFetchMore({}));
+        model.fetchMore({});
+        QVERIFY(model.rowCount() > ConversationListModel::kPageSize);
+        model.setSearchText(QString());
+    }
+
+    void updateRowsMatchesAnyChange()
+    {
+        // Random lists into random lists: the result is the new list, rows that stay keep their persistent index,
+        // those that go lose it, a row moves only if it must (rows that stay minus the longest run in order), and
+        // dataChanged names exactly the rows whose value changed.
+        KeyedListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelAboutToBeReset);
+        QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QRandomGenerator random(20261128);
+        for (int round = 0; round < 300; ++round) {
+            QList<KeyedListModel::Row> next;
+            for (int key = 0; key < 40; ++key) {
+                if (random.bounded(3) == 0)
+                    next.append({u"k%1"_s.arg(key), u"v%1"_s.arg(random.bounded(3))});
+            }
+            std::shuffle(next.begin(), next.end(), random);
+            if (round % 7 == 0) // sometimes the same order, to check that nothing moves then
+                std::sort(next.begin(), next.end());
+
+            const QList<KeyedListModel::Row> before = model.rows();
+            QHash<QString, qsizetype> target;
+            for (qsizetype i = 0; i < next.size(); ++i)
+                target.insert(next.at(i).first, i);
+            QList<qsizetype> order;
+            int valuesChanged = 0;
+            QList<QPersistentModelIndex> indexes;
+            for (qsizetype row = 0; row < before.size(); ++row) {
+                indexes << QPersistentModelIndex(model.index(int(row), 0));
+                if (target.contains(before.at(row).first)) {
+                    order << target.value(before.at(row).first);
+                    valuesChanged += next.at(order.constLast()).second != before.at(row).second ? 1 : 0;
+                }
+            }
+            moved.clear();
+            changed.clear();
+            model.show(next);
+
+            QCOMPARE(model.rows(), next);
+            QCOMPARE(moved.count(), order.size() - longestIncreasing(order));
+            int rowsChanged = 0;
+            for (const QList<QVariant> &args : std::as_const(changed))
+                rowsChanged += args.at(1).toModelIndex().row() - args.at(0).toModelIndex().row() + 1;
+            QCOMPARE(rowsChanged, valuesChanged);
+            for (qsizetype row = 0; row < before.size(); ++row) {
+                const QString key = before.at(row).first;
+                QCOMPARE(indexes.at(row).isValid(), target.contains(key));
+                if (target.contains(key))
+                    QCOMPARE(indexes.at(row).row(), int(target.value(key)));
+            }
+        }
+        QCOMPARE(resets.count(), 0);
+
+        // Keys that are not unique: a reset, and still the new list.
+        model.show({{u"x"_s, u"1"_s}, {u"x"_s, u"2"_s}});
+        QCOMPARE(resets.count(), 1);
+        QCOMPARE(model.rows().size(), 2);
     }
 
     void insightAccountAndRecordModels()

@@ -254,6 +254,39 @@ private slots:
         QCOMPARE(store->search(u"offline"_s, 300)->size(), 200);
     }
 
+    void searchRanksTheNewestMatchesOnly()
+    {
+        // Decision 0004: bm25 (titles 5x) ranks the newest 500 matches; an older match is not found, however good.
+        auto store = freshStore(u"ranking"_s);
+        QVERIFY(store);
+        const auto conversation = [&](const QString &title, const QString &notes) {
+            return store->put(Entity::Conversation, {}, {{u"title"_s, title}, {u"notes"_s, notes}}).value_or(QString());
+        };
+        const QString oldTitle = conversation(u"Zebra crossing"_s, u"An old visit."_s);
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 500; ++i) {
+            items << Store::PutItem{Entity::Insight, {},
+                                    {{u"kind"_s, u"need"_s}, {u"text"_s, u"A long note that names a zebra once, %1"_s.arg(i)}}};
+        }
+        QVERIFY(store->putMany(items).ok());
+        const QString twinA = conversation(u"Visit"_s, u"Zebra."_s);
+        const QString twinB = conversation(u"Visit"_s, u"Zebra."_s);
+        const QString newTitle = conversation(u"Zebra stripes"_s, u"A new visit."_s);
+        QVERIFY(!oldTitle.isEmpty() && !twinA.isEmpty() && !twinB.isEmpty() && !newTitle.isEmpty());
+
+        for (const QString &text : {u"zebra"_s, u"zeb"_s}) {
+            auto hits = store->search(text, 1000);
+            QVERIFY(hits.ok());
+            QCOMPARE(hits->size(), 500);
+            QCOMPARE(hits->at(0).id, newTitle); // the title
+            QCOMPARE(hits->at(1).id, twinA); // short notes; equal scores, older first
+            QCOMPARE(hits->at(2).id, twinB);
+            QVERIFY(std::none_of(hits->begin(), hits->end(), [&](const SearchHit &hit) { return hit.id == oldTitle; }));
+            QCOMPARE(hits->at(0).snippet.left(5), u"Zebra"_s);
+            QCOMPARE(store->search(text, 2)->size(), 2);
+        }
+    }
+
     void clockSurvivesReopenAndWallClockGoingBack()
     {
         const QString dir = m_dir.filePath(u"clock"_s);
