@@ -994,17 +994,27 @@ Result<QList<MutationResult>> ServerStorage::push(
     return results;
 }
 
-Result<int> ServerStorage::pruneAppliedMutations(qint64 olderThanMs, int chunkRows)
+namespace {
+
+// Runs `chunk` (one transaction each) until one deletes fewer than `chunkRows` rows; the rows deleted in all.
+template<typename Chunk> Result<int> pruneInChunks(int chunkRows, Chunk chunk)
 {
     int total = 0;
     for (;;) {
-        auto deleted = pruneAppliedMutationsChunk(olderThanMs, chunkRows);
+        auto deleted = chunk();
         if (!deleted)
             return deleted.error();
         total += *deleted;
         if (*deleted < chunkRows)
             return total;
     }
+}
+
+} // namespace
+
+Result<int> ServerStorage::pruneAppliedMutations(qint64 olderThanMs, int chunkRows)
+{
+    return pruneInChunks(chunkRows, [&] { return pruneAppliedMutationsChunk(olderThanMs, chunkRows); });
 }
 
 Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int chunkRows)
@@ -1112,15 +1122,7 @@ Result<void> ServerStorage::clearLoginFailures(const QStringList &keys)
 
 Result<int> ServerStorage::pruneLoginFailures(qint64 nowMs, int chunkRows)
 {
-    int total = 0;
-    for (;;) {
-        auto deleted = pruneLoginFailuresChunk(nowMs, chunkRows);
-        if (!deleted)
-            return deleted.error();
-        total += *deleted;
-        if (*deleted < chunkRows)
-            return total;
-    }
+    return pruneInChunks(chunkRows, [&] { return pruneLoginFailuresChunk(nowMs, chunkRows); });
 }
 
 Result<int> ServerStorage::pruneLoginFailuresChunk(qint64 nowMs, int chunkRows)
