@@ -99,6 +99,18 @@ inline void addBackendRows()
 
 // ---- databases ------------------------------------------------------------------------------------------------
 
+/// Host (or the `host` query item: a socket directory), port, user and password of a postgresql:// URL, and `database`.
+inline void setPostgresConnection(QSqlDatabase &db, const QUrl &url, const QString &database)
+{
+    const QUrlQuery query(url);
+    db.setHostName(query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
+    if (url.port() > 0)
+        db.setPort(url.port());
+    db.setUserName(url.userName(QUrl::FullyDecoded));
+    db.setPassword(url.password(QUrl::FullyDecoded));
+    db.setDatabaseName(database);
+}
+
 /** Fresh databases for one test class; PostgreSQL ones are created on the server of FIELDNOTES_TEST_PG_URL. */
 class Databases
 {
@@ -156,16 +168,8 @@ private:
             if (db.isOpen())
                 return db;
         }
-        const QUrl url(qEnvironmentVariable("FIELDNOTES_TEST_PG_URL"));
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
-        const QUrlQuery query(url);
-        db.setHostName(
-            query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
-        if (url.port() > 0)
-            db.setPort(url.port());
-        db.setUserName(url.userName(QUrl::FullyDecoded));
-        db.setPassword(url.password(QUrl::FullyDecoded));
-        db.setDatabaseName(u"postgres"_s);
+        setPostgresConnection(db, QUrl(qEnvironmentVariable("FIELDNOTES_TEST_PG_URL")), u"postgres"_s);
         if (!db.open())
             qWarning("cannot connect to the PostgreSQL server: %s", qPrintable(db.lastError().text()));
         return db;
@@ -192,14 +196,7 @@ inline bool execOnDatabase(const QString &dbUrl, const QString &sql, const QVari
         } else {
             const QUrl url(dbUrl);
             db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
-            const QUrlQuery query(url);
-            db.setHostName(
-                query.hasQueryItem(u"host"_s) ? query.queryItemValue(u"host"_s, QUrl::FullyDecoded) : url.host());
-            if (url.port() > 0)
-                db.setPort(url.port());
-            db.setUserName(url.userName(QUrl::FullyDecoded));
-            db.setPassword(url.password(QUrl::FullyDecoded));
-            db.setDatabaseName(url.path().mid(1));
+            setPostgresConnection(db, url, url.path().mid(1));
         }
         ok = db.open();
         {
