@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUuid>
@@ -110,10 +111,9 @@ bool exec(QSqlQuery &q, const QString &sql, const QVariantList &binds = {})
 }
 
 /**
- * The statements of one push (or migration), each prepared once and run for every record it touches. On PostgreSQL
- * a prepare costs two more round trips (PREPARE, then DEALLOCATE); a push prepares before it takes its team's lock
- * and frees after it commits, so that every round trip under the lock is one that does work. Call finish() before
- * the commit.
+ * The statements of one push (or migration), each prepared once and run as often as it is needed. On PostgreSQL a
+ * prepare costs two more round trips (PREPARE, then DEALLOCATE): a push prepares its fixed statements before it takes
+ * its team's lock, and every statement is freed after the commit. Call finish() before the commit.
  */
 class Statements
 {
@@ -170,23 +170,85 @@ private:
 const QString kLockTeamPostgres = u"SELECT last_seq FROM team_seq WHERE team_id = ? FOR UPDATE"_s;
 const QString kLockTeamSqlite = u"SELECT last_seq FROM team_seq WHERE team_id = ?"_s;
 const QString kAdvanceTeam = u"UPDATE team_seq SET last_seq = ? WHERE team_id = ?"_s;
-const QString kSelectApplied = u"SELECT 1 FROM applied_mutations WHERE device_id = ? AND mutation_id = ?"_s;
-const QString kInsertApplied = u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created)"
-                               " VALUES (?, ?, ?, ?, ?)"_s;
-const QString kSelectRecord = u"SELECT entity, deleted, fields, field_hlcs, field_seqs, hlc, seq FROM records"
-                              " WHERE team_id = ? AND record_id = ?"_s;
-const QString kSelectConflicts = u"SELECT field, value, hlc, seq FROM conflicts WHERE team_id = ? AND record_id = ?"
-                                 " ORDER BY seq, field, hlc"_s;
-const QString kUpsertRecord
+// Statements over a list of keys or rows are built for the list's length (see inList and valueRows) and run once per
+// chunk of kChunkRows: a push of 500 mutations is a handful of statements, not five per mutation (on PostgreSQL,
+// each one a round trip while the team's lock is held).
+constexpr qsizetype kChunkRows = 50;
+
+// "?, ?, ?" for `n` values.
+QString inList(qsizetype n)
+{
+    QString out;
+    out.reserve(n * 3);
+    for (qsizetype i = 0; i < n; ++i)
+        out += i == 0 ? u"?"_s : u", ?"_s;
+    return out;
+}
+
+// "(?, ?), (?, ?)" for `rows` rows of `columns` values.
+QString valueRows(qsizetype rows, qsizetype columns)
+{
+    const QString row = u"("_s + inList(columns) + u")"_s;
+    QString out;
+    out.reserve(rows * (row.size() + 2));
+    for (qsizetype i = 0; i < rows; ++i) {
+        if (i > 0)
+            out += u", "_s;
+        out += row;
+    }
+    return out;
+}
+
+// Calls `run(first, count)` for consecutive chunks of at most kChunkRows of `total` items; stops at the first error.
+template<typename Run> Result<void> forEachChunk(qsizetype total, Run run)
+{
+    for (qsizetype first = 0; first < total; first += kChunkRows) {
+        if (auto done = run(first, std::min(kChunkRows, total - first)); !done)
+            return done;
+    }
+    return {};
+}
+
+// Runs `sql`, whose "IN (%1)" takes the keys, once per chunk of `keys` with `leading` bound first, and calls `row`
+// (returning Result<void>) for each row; `what` names the step in the error.
+template<typename Row>
+Result<void> runForKeys(
+    Statements &st, const QString &sql, const QVariant &leading, const QStringList &keys, const QString &what, Row row)
+{
+    return forEachChunk(keys.size(), [&](qsizetype first, qsizetype count) -> Result<void> {
+        QVariantList binds {leading};
+        for (qsizetype i = first; i < first + count; ++i)
+            binds << keys.at(i);
+        QSqlQuery *q = st.run(sql.arg(inList(count)), binds);
+        if (!q)
+            return internal(what);
+        while (q->next()) {
+            if (auto done = row(*q); !done)
+                return done;
+        }
+        return {};
+    });
+}
+
+const QString kSelectApplied
+    = u"SELECT mutation_id FROM applied_mutations WHERE device_id = ? AND mutation_id IN (%1)"_s;
+const QString kInsertApplied
+    = u"INSERT INTO applied_mutations (device_id, mutation_id, team_id, result, created) VALUES %1"_s;
+const QString kSelectRecords
+    = u"SELECT record_id, entity, deleted, fields, field_hlcs, field_seqs, hlc, seq FROM records"
+      " WHERE team_id = ? AND record_id IN (%1)"_s;
+const QString kSelectConflicts = u"SELECT record_id, field, value, hlc, seq FROM conflicts"
+                                 " WHERE team_id = ? AND record_id IN (%1) ORDER BY seq, field, hlc"_s;
+const QString kUpsertRecords
     = u"INSERT INTO records (team_id, record_id, entity, deleted, fields, field_hlcs, field_seqs, hlc, seq,"
-      " change_json, sales_view) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      " change_json, sales_view) VALUES %1"
       " ON CONFLICT (team_id, record_id) DO UPDATE SET"
       " entity = excluded.entity, deleted = excluded.deleted, fields = excluded.fields,"
       " field_hlcs = excluded.field_hlcs, field_seqs = excluded.field_seqs, hlc = excluded.hlc,"
       " seq = excluded.seq, change_json = excluded.change_json, sales_view = excluded.sales_view"_s;
-const QString kDeleteConflicts = u"DELETE FROM conflicts WHERE team_id = ? AND record_id = ?"_s;
-const QString kInsertConflict = u"INSERT INTO conflicts (team_id, record_id, field, value, hlc, device_id, seq)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?)"_s;
+const QString kDeleteConflicts = u"DELETE FROM conflicts WHERE team_id = ? AND record_id IN (%1)"_s;
+const QString kInsertConflicts
+    = u"INSERT INTO conflicts (team_id, record_id, field, value, hlc, device_id, seq) VALUES %1"_s;
 
 QString newId()
 {
@@ -489,14 +551,23 @@ struct ServerStorage::Private
         QList<std::pair<QString, QString>> keys;
         while (q.next())
             keys.append({q.value(0).toString(), q.value(1).toString()});
+        QHash<QString, QStringList> idsByTeam;
+        for (const auto &[teamId, recordId] : std::as_const(keys))
+            idsByTeam[teamId] << recordId;
         Statements st(db);
-        for (const auto &[teamId, recordId] : std::as_const(keys)) {
-            auto record = loadRecord(st, teamId, recordId);
-            if (!record)
-                return record.error();
-            if (!st.run(u"UPDATE records SET change_json = ?, sales_view = ? WHERE team_id = ? AND record_id = ?"_s,
-                    {changeColumn(encodeRecord(*record).change), int(salesView(*record)), teamId, recordId}))
-                return internal(u"store a migrated record"_s);
+        for (auto team = idsByTeam.cbegin(); team != idsByTeam.cend(); ++team) {
+            for (qsizetype first = 0; first < team->size(); first += 1000) { // a slice of records in memory at a time
+                auto records = loadRecords(st, team.key(), team->mid(first, 1000));
+                if (!records)
+                    return records.error();
+                for (const StoredRecord &record : std::as_const(*records)) {
+                    if (!st.run(
+                            u"UPDATE records SET change_json = ?, sales_view = ? WHERE team_id = ? AND record_id = ?"_s,
+                            {changeColumn(encodeRecord(record).change), int(salesView(record)), team.key(),
+                                record.recordId}))
+                        return internal(u"store a migrated record"_s);
+                }
+            }
         }
         return {};
     }
@@ -553,74 +624,129 @@ struct ServerStorage::Private
         return hashes;
     }
 
-    Result<StoredRecord> loadRecord(Statements &st, const QString &teamId, const QString &recordId)
+    /// The records `ids` of a team, each with its conflicts, keyed by id; an id without a row maps to a record that
+    /// does not exist yet.
+    Result<QHash<QString, StoredRecord>> loadRecords(Statements &st, const QString &teamId, const QStringList &ids)
     {
-        StoredRecord record;
-        record.recordId = recordId;
-        QSqlQuery *row = st.run(kSelectRecord, {teamId, recordId});
-        if (!row)
-            return internal(u"read a record"_s);
-        QSqlQuery &q = *row;
-        if (!q.next())
-            return record;
-        const auto entity = entityFromName(q.value(0).toString());
-        const auto hlc = Hlc::parse(q.value(5).toString());
-        if (!entity || !hlc)
-            return makeError(ErrorCode::Corrupt, u"a stored record is damaged"_s);
-        record.exists = true;
-        record.entity = *entity;
-        record.deleted = q.value(1).toLongLong() != 0;
-        record.fields = parseObjectText(q.value(2).toString());
-        const QJsonObject hlcs = parseObjectText(q.value(3).toString());
-        for (auto it = hlcs.begin(); it != hlcs.end(); ++it) {
-            if (auto fieldHlc = Hlc::parse(it.value().toString()))
-                record.fieldHlcs.insert(it.key(), *fieldHlc);
-        }
-        const QJsonObject seqs = parseObjectText(q.value(4).toString());
-        for (auto it = seqs.begin(); it != seqs.end(); ++it)
-            record.fieldSeqs.insert(it.key(), it.value().toInteger());
-        record.hlc = *hlc;
-        record.seq = q.value(6).toLongLong();
+        QHash<QString, StoredRecord> records;
+        records.reserve(ids.size());
+        for (const QString &id : ids)
+            records[id].recordId = id;
+        const QStringList wanted = records.keys();
+        QStringList existing;
+        auto loaded = runForKeys(
+            st, kSelectRecords, teamId, wanted, u"read a record"_s, [&](const QSqlQuery &q) -> Result<void> {
+                const auto entity = entityFromName(q.value(1).toString());
+                const auto hlc = Hlc::parse(q.value(6).toString());
+                auto it = records.find(q.value(0).toString());
+                if (!entity || !hlc || it == records.end())
+                    return makeError(ErrorCode::Corrupt, u"a stored record is damaged"_s);
+                StoredRecord &record = *it;
+                record.exists = true;
+                record.entity = *entity;
+                record.deleted = q.value(2).toLongLong() != 0;
+                record.fields = parseObjectText(q.value(3).toString());
+                const QJsonObject hlcs = parseObjectText(q.value(4).toString());
+                for (auto h = hlcs.begin(); h != hlcs.end(); ++h) {
+                    if (auto fieldHlc = Hlc::parse(h.value().toString()))
+                        record.fieldHlcs.insert(h.key(), *fieldHlc);
+                }
+                const QJsonObject seqs = parseObjectText(q.value(5).toString());
+                for (auto f = seqs.begin(); f != seqs.end(); ++f)
+                    record.fieldSeqs.insert(f.key(), f.value().toInteger());
+                record.hlc = *hlc;
+                record.seq = q.value(7).toLongLong();
+                existing << record.recordId;
+                return {};
+            });
+        if (!loaded)
+            return loaded.error();
 
-        QSqlQuery *conflicts = st.run(kSelectConflicts, {teamId, recordId});
+        // Only a stored record can have conflicts: a batch of new records asks nothing more.
+        auto conflicts = runForKeys(st, kSelectConflicts, teamId, existing, u"read a record's conflicts"_s,
+            [&](const QSqlQuery &c) -> Result<void> {
+                auto it = records.find(c.value(0).toString());
+                auto conflictHlc = Hlc::parse(c.value(3).toString());
+                if (it != records.end() && conflictHlc) {
+                    it->conflicts.append(StoredConflict {c.value(1).toString(), decodeValue(c.value(2).toString()),
+                        *conflictHlc, c.value(4).toLongLong()});
+                }
+                return {};
+            });
         if (!conflicts)
-            return internal(u"read a record's conflicts"_s);
-        while (conflicts->next()) {
-            const QSqlQuery &c = *conflicts;
-            if (auto conflictHlc = Hlc::parse(c.value(2).toString())) {
-                record.conflicts.append(StoredConflict {
-                    c.value(0).toString(), decodeValue(c.value(1).toString()), *conflictHlc, c.value(3).toLongLong()});
+            return conflicts.error();
+        return records;
+    }
+
+    /// A record a push changed, and whether its row had conflicts when it was loaded (if not, none to delete).
+    struct ChangedRecord
+    {
+        const StoredRecord *record = nullptr;
+        bool hadConflicts = false;
+    };
+
+    Result<void> saveRecords(Statements &st, const QString &teamId, const QList<ChangedRecord> &changed)
+    {
+        auto upserted = forEachChunk(changed.size(), [&](qsizetype first, qsizetype count) -> Result<void> {
+            QVariantList binds;
+            binds.reserve(count * 11);
+            for (qsizetype i = first; i < first + count; ++i) {
+                const StoredRecord &record = *changed.at(i).record;
+                const EncodedRecord encoded = encodeRecord(record);
+                binds << teamId << record.recordId << entityName(record.entity) << (record.deleted ? 1 : 0)
+                      << QString::fromUtf8(encoded.fields) << QString::fromLatin1(encoded.fieldHlcs)
+                      << QString::fromLatin1(encoded.fieldSeqs) << record.hlc.toString() << record.seq
+                      << changeColumn(encoded.change) << int(salesView(record));
+            }
+            if (!st.run(kUpsertRecords.arg(valueRows(count, 11)), binds))
+                return internal(u"store a record"_s);
+            return {};
+        });
+        if (!upserted)
+            return upserted;
+
+        QStringList stale; // conflicts are written anew for every record that had some
+        QList<QVariantList> conflictRows;
+        for (const ChangedRecord &c : changed) {
+            if (c.hadConflicts)
+                stale << c.record->recordId;
+            for (const StoredConflict &conflict : c.record->conflicts) {
+                conflictRows << QVariantList {teamId, c.record->recordId, conflict.field, encodeValue(conflict.value),
+                    conflict.hlc.toString(), conflict.hlc.deviceId, conflict.seq};
             }
         }
-        return record;
-    }
-
-    /// `hadConflicts`: whether the row had conflicts when it was loaded (if not, there are none to delete).
-    Result<void> saveRecord(Statements &st, const QString &teamId, const StoredRecord &record, bool hadConflicts)
-    {
-        const EncodedRecord encoded = encodeRecord(record);
-        if (!st.run(kUpsertRecord,
-                {teamId, record.recordId, entityName(record.entity), record.deleted ? 1 : 0,
-                    QString::fromUtf8(encoded.fields), QString::fromLatin1(encoded.fieldHlcs),
-                    QString::fromLatin1(encoded.fieldSeqs), record.hlc.toString(), record.seq,
-                    changeColumn(encoded.change), int(salesView(record))}))
-            return internal(u"store a record"_s);
-        if (hadConflicts && !st.run(kDeleteConflicts, {teamId, record.recordId}))
-            return internal(u"store a record's conflicts"_s);
-        for (const StoredConflict &c : record.conflicts) {
-            if (!st.run(kInsertConflict,
-                    {teamId, record.recordId, c.field, encodeValue(c.value), c.hlc.toString(), c.hlc.deviceId, c.seq}))
+        auto deleted = runForKeys(st, kDeleteConflicts, teamId, stale, u"store a record's conflicts"_s,
+            [](const QSqlQuery &) -> Result<void> { return {}; });
+        if (!deleted)
+            return deleted;
+        return forEachChunk(conflictRows.size(), [&](qsizetype first, qsizetype count) -> Result<void> {
+            QVariantList binds;
+            for (qsizetype i = first; i < first + count; ++i)
+                binds += conflictRows.at(i);
+            if (!st.run(kInsertConflicts.arg(valueRows(count, 7)), binds))
                 return internal(u"store a record's conflicts"_s);
-        }
-        return {};
+            return {};
+        });
     }
 
-    QStringList pushStatements() const
+    QStringList pushStatements() const { return {postgres() ? kLockTeamPostgres : kLockTeamSqlite, kAdvanceTeam}; }
+
+    /// Which of `ids` this device has pushed before.
+    Result<QSet<QString>> appliedBefore(Statements &st, const QString &deviceId, const QStringList &ids)
     {
-        return {postgres() ? kLockTeamPostgres : kLockTeamSqlite, kSelectApplied, kSelectRecord, kSelectConflicts,
-            kUpsertRecord, kDeleteConflicts, kInsertConflict, kInsertApplied, kAdvanceTeam};
+        QSet<QString> applied;
+        auto read = runForKeys(
+            st, kSelectApplied, deviceId, ids, u"check a mutation id"_s, [&](const QSqlQuery &q) -> Result<void> {
+                applied.insert(q.value(0).toString());
+                return {};
+            });
+        if (!read)
+            return read.error();
+        return applied;
     }
 
+    // Reads what the batch touches in a few statements, merges in memory in the batch's order, and writes every
+    // changed record once: a record changed twice in one batch keeps the later seq, as if stored in between.
     Result<QList<MutationResult>> pushLocked(
         Statements &st, const AuthContext &ctx, const QList<Mutation> &mutations, qint64 serverNowMs)
     {
@@ -634,31 +760,49 @@ struct ServerStorage::Private
         qint64 seq = locked->value(0).toLongLong();
         const qint64 firstSeq = seq;
 
+        QStringList mutationIds;
+        mutationIds.reserve(mutations.size());
+        for (const Mutation &m : mutations)
+            mutationIds << m.id;
+        mutationIds.removeDuplicates();
+        auto applied = appliedBefore(st, ctx.deviceId, mutationIds);
+        if (!applied)
+            return applied.error();
+        QStringList recordIds;
+        for (const Mutation &m : mutations) {
+            if (!applied->contains(m.id))
+                recordIds << m.recordId;
+        }
+        auto records = loadRecords(st, ctx.teamId, recordIds);
+        if (!records)
+            return records.error();
+        QSet<QString> storedConflicts; // the records whose rows have conflicts now
+        for (const StoredRecord &record : std::as_const(*records)) {
+            if (!record.conflicts.isEmpty())
+                storedConflicts.insert(record.recordId);
+        }
+        QSet<QString> changedIds;
+        QList<QVariantList> appliedRows;
+
         const MergeOptions mergeOptions {serverNowMs, options.maxClockAheadMs};
         QList<MutationResult> results;
         results.reserve(mutations.size());
         for (int i = 0; i < mutations.size(); ++i) {
             const Mutation &m = mutations.at(i);
-            QSqlQuery *applied = st.run(kSelectApplied, {ctx.deviceId, m.id});
-            if (!applied)
-                return internal(u"check a mutation id"_s);
-            if (applied->next()) {
+            if (applied->contains(m.id)) {
                 results << MutationResult {m.id, MutationStatus::Duplicate, {}, {}, {}};
             } else {
-                auto record = loadRecord(st, ctx.teamId, m.recordId);
-                if (!record)
-                    return record.error();
-                const bool hadConflicts = !record->conflicts.isEmpty();
-                const MergeOutcome outcome = applyMutation(*record, m, ctx.role, seq + 1, mergeOptions);
+                StoredRecord &record = (*records)[m.recordId];
+                const MergeOutcome outcome = applyMutation(record, m, ctx.role, seq + 1, mergeOptions);
                 if (outcome.changed) {
-                    record->seq = ++seq;
-                    if (auto saved = saveRecord(st, ctx.teamId, *record, hadConflicts); !saved)
-                        return saved.error();
+                    record.seq = ++seq;
+                    changedIds.insert(record.recordId);
                 }
-                if (outcome.result.status != MutationStatus::Rejected
-                    && !st.run(kInsertApplied,
-                        {ctx.deviceId, m.id, ctx.teamId, compact(protocol::toJson(outcome.result)), serverNowMs}))
-                    return internal(u"record a mutation id"_s);
+                if (outcome.result.status != MutationStatus::Rejected) {
+                    applied->insert(m.id);
+                    appliedRows << QVariantList {
+                        ctx.deviceId, m.id, ctx.teamId, compact(protocol::toJson(outcome.result)), serverNowMs};
+                }
                 results << outcome.result;
             }
             if (options.pushHook) {
@@ -666,6 +810,26 @@ struct ServerStorage::Private
                     return hooked.error();
             }
         }
+
+        QList<ChangedRecord> changed;
+        changed.reserve(changedIds.size());
+        for (const QString &id : std::as_const(changedIds))
+            changed << ChangedRecord {&records->find(id).value(), storedConflicts.contains(id)};
+        std::sort(changed.begin(), changed.end(),
+            [](const ChangedRecord &a, const ChangedRecord &b) { return a.record->seq < b.record->seq; });
+        if (auto saved = saveRecords(st, ctx.teamId, changed); !saved)
+            return saved.error();
+        auto inserted = forEachChunk(appliedRows.size(), [&](qsizetype first, qsizetype count) -> Result<void> {
+            QVariantList binds;
+            binds.reserve(count * 5);
+            for (qsizetype i = first; i < first + count; ++i)
+                binds += appliedRows.at(i);
+            if (!st.run(kInsertApplied.arg(valueRows(count, 5)), binds))
+                return internal(u"record a mutation id"_s);
+            return {};
+        });
+        if (!inserted)
+            return inserted.error();
         if (seq != firstSeq && !st.run(kAdvanceTeam, {seq, ctx.teamId}))
             return internal(u"advance the team sequence"_s);
         return results;

@@ -115,9 +115,15 @@ inline void setPostgresConnection(QSqlDatabase &db, const QUrl &url, const QStri
 class Databases
 {
 public:
+    /// FIELDNOTES_TEST_KEEP=1 keeps the directory (server logs, SQLite files) and prints where it is.
     explicit Databases(QString tag)
         : m_tag(std::move(tag))
-    { }
+    {
+        if (qEnvironmentVariable("FIELDNOTES_TEST_KEEP") == u"1"_s) {
+            m_dir.setAutoRemove(false);
+            qInfo("FIELDNOTES_TEST_KEEP=1: keeping %s", qPrintable(m_dir.path()));
+        }
+    }
     ~Databases() { dropAll(); }
     Databases(const Databases &) = delete;
     Databases &operator=(const Databases &) = delete;

@@ -1268,6 +1268,105 @@ private slots:
         }
     }
 
+    // A push reads and writes a batch's records together (more than one chunk of them here). Whatever the batch
+    // holds (records changed twice, conflicts that come and go, deletes, rejects, ids repeated within the batch or
+    // from an earlier push), team B, sent it as one batch, ends exactly as team A, sent it one mutation at a time.
+    void oneBatchStoresWhatOneAtATimeStores()
+    {
+        QRandomGenerator random(20261128);
+        const QStringList fieldNames {u"name"_s, u"domain"_s, u"segment"_s};
+        QStringList ids;
+        QList<Mutation> setup;
+        QHash<QString, Hlc> created;
+        for (int i = 0; i < 150; ++i) {
+            ids << uuid();
+            created.insert(ids.last(), at(i, u"setup"_s));
+            setup << upsert(Entity::Account, ids.last(), created.value(ids.last()), {{u"name"_s, u"n%1"_s.arg(i)}});
+            if (i % 5 == 0) // a concurrent edit: the record starts with a conflict
+                setup << upsert(Entity::Account, ids.last(), at(1000 + i, u"other"_s), {{u"name"_s, u"c%1"_s.arg(i)}});
+        }
+        for (int i = 0; i < 30; ++i)
+            ids << uuid(); // created by the batch
+
+        QList<Mutation> batch;
+        for (int i = 0; i < 400; ++i) {
+            const int pick = random.bounded(100);
+            if (pick < 4 && !batch.isEmpty()) { // a mutation id this batch already holds
+                batch << batch.at(random.bounded(int(batch.size())));
+                continue;
+            }
+            if (pick < 6) { // a mutation id pushed before
+                batch << setup.at(random.bounded(int(setup.size())));
+                continue;
+            }
+            const QString id = ids.at(random.bounded(int(ids.size())));
+            const Hlc hlc = at(2000 + random.bounded(200000), u"d%1"_s.arg(random.bounded(4)));
+            if (pick < 14) {
+                batch << remove(Entity::Account, id, hlc);
+                continue;
+            }
+            QJsonObject fields;
+            QMap<QString, std::optional<Hlc>> base;
+            for (const QString &field : fieldNames) {
+                if (random.bounded(2) == 0)
+                    continue;
+                fields.insert(field, u"v%1"_s.arg(i));
+                if (created.contains(id) && random.bounded(2) == 0)
+                    base.insert(field, created.value(id));
+            }
+            if (pick < 18)
+                fields.insert(u"unknown"_s, 1); // rejected
+            if (fields.isEmpty() || !created.contains(id))
+                fields.insert(u"name"_s, u"v%1"_s.arg(i));
+            batch << upsert(Entity::Account, id, hlc, fields, base);
+        }
+
+        for (const AuthContext &ctx : {admin, adminB}) {
+            for (const Mutation &m : std::as_const(setup))
+                QCOMPARE(one(ctx, m).status == MutationStatus::Rejected, false);
+        }
+        QList<MutationResult> oneAtATime;
+        for (const Mutation &m : std::as_const(batch))
+            oneAtATime << one(admin, m);
+        REQUIRE_OK(together, push(adminB, batch));
+
+        QCOMPARE(together.size(), oneAtATime.size());
+        QSet<int> seen;
+        for (int i = 0; i < together.size(); ++i) {
+            const MutationResult &a = oneAtATime.at(i);
+            const MutationResult &b = together.at(i);
+            QCOMPARE(b.id, a.id);
+            QCOMPARE(b.status, a.status);
+            QCOMPARE(b.lostFields, a.lostFields);
+            QCOMPARE(b.error, a.error);
+            seen.insert(int(a.status));
+        }
+        // The batch exercised every outcome.
+        for (MutationStatus status :
+            {MutationStatus::Applied, MutationStatus::Superseded, MutationStatus::Duplicate, MutationStatus::Rejected})
+            QVERIFY(seen.contains(int(status)));
+
+        const auto pages = [this](const AuthContext &ctx) {
+            QList<QByteArray> out;
+            qint64 cursor = 0;
+            for (;;) {
+                auto page = s->pullEncoded(ctx, cursor, protocol::kMaxPullLimit);
+                if (!page)
+                    return QList<QByteArray> {"failed"};
+                out << page->changes;
+                cursor = page->newSeq;
+                if (!page->hasMore)
+                    return out << QByteArray::number(cursor);
+            }
+        };
+        const QList<QByteArray> a = pages(admin);
+        const QList<QByteArray> b = pages(adminB);
+        QCOMPARE(b.size(), a.size());
+        for (int i = 0; i < a.size(); ++i)
+            QCOMPARE(b.at(i), a.at(i));
+        QVERIFY(std::any_of(a.begin(), a.end(), [](const QByteArray &c) { return c.contains("\"conflicts\":[{"); }));
+    }
+
     void batchIsAllOrNothing()
     {
         s.reset();
