@@ -480,6 +480,27 @@ struct ServerStorage::Private
         pool.checkBroken(db);
     }
 
+    /// One chunk of a pruning: the DELETE `sql` in a transaction of its own (IMMEDIATE on SQLite, so that its read
+    /// never fails to become a write), and the rows it deleted.
+    Result<int> deleteChunk(const QString &sql, const QVariantList &binds, const QString &what)
+    {
+        auto db = pool.get();
+        if (!db)
+            return db.error();
+        QSqlQuery q(*db);
+        if (!exec(q, postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s) || !exec(q, sql, binds)) {
+            abandon(*db);
+            return internal(what);
+        }
+        const int deleted = q.numRowsAffected();
+        q.finish();
+        if (!exec(q, u"COMMIT"_s)) {
+            abandon(*db);
+            return internal(what);
+        }
+        return std::max(deleted, 0);
+    }
+
     Result<int> readVersion(QSqlDatabase &db)
     {
         QSqlQuery q(db);
@@ -1185,9 +1206,6 @@ Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int ch
 {
     if (chunkRows < 1)
         return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
-    auto db = d->pool.get();
-    if (!db)
-        return db.error();
     // Oldest first by the `created` index. On PostgreSQL, rows another instance is deleting right now are skipped
     // rather than waited for.
     const QString sql = d->postgres()
@@ -1195,22 +1213,7 @@ Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int ch
           " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ? FOR UPDATE SKIP LOCKED)"_s
         : u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id, mutation_id"
           " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ?)"_s;
-    QSqlQuery q(*db);
-    if (!exec(q, d->postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s)) {
-        d->abandon(*db);
-        return internal(u"start pruning mutation ids"_s);
-    }
-    if (!exec(q, sql, {olderThanMs, chunkRows})) {
-        d->abandon(*db);
-        return internal(u"prune mutation ids"_s);
-    }
-    const int deleted = q.numRowsAffected();
-    q.finish();
-    if (!exec(q, u"COMMIT"_s)) {
-        d->abandon(*db);
-        return internal(u"commit pruning mutation ids"_s);
-    }
-    return std::max(deleted, 0);
+    return d->deleteChunk(sql, {olderThanMs, chunkRows}, u"prune mutation ids"_s);
 }
 
 // ---- login throttle
@@ -1293,9 +1296,6 @@ Result<int> ServerStorage::pruneLoginFailuresChunk(qint64 nowMs, int chunkRows)
 {
     if (chunkRows < 1)
         return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
-    auto db = d->pool.get();
-    if (!db)
-        return db.error();
     // Ended windows only (the condition that makes countLoginAttempt start a new one), oldest first. On PostgreSQL a
     // row an attempt is counting right now is skipped; one whose window an attempt just restarted no longer matches
     // when it is locked, so it stays.
@@ -1304,12 +1304,7 @@ Result<int> ServerStorage::pruneLoginFailuresChunk(qint64 nowMs, int chunkRows)
           " WHERE window_start <= ? ORDER BY window_start LIMIT ? FOR UPDATE SKIP LOCKED)"_s
         : u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
           " WHERE window_start <= ? ORDER BY window_start LIMIT ?)"_s;
-    QSqlQuery q(*db);
-    if (!exec(q, sql, {nowMs - d->options.loginWindowMs, chunkRows})) {
-        d->pool.checkBroken(*db);
-        return internal(u"prune failed logins"_s);
-    }
-    return std::max(q.numRowsAffected(), 0);
+    return d->deleteChunk(sql, {nowMs - d->options.loginWindowMs, chunkRows}, u"prune failed logins"_s);
 }
 
 Result<EncodedPullResult> ServerStorage::pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit)
