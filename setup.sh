@@ -40,7 +40,7 @@ packages=(
     qml6-module-qtqml qml6-module-qtqml-workerscript qml6-module-qtquick qml6-module-qtquick-window
     qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
     qml6-module-qtquick-dialogs qml6-module-qtqml-models qml6-module-qttest
-    qml6-module-qtcore qml6-module-qt-labs-settings qml6-module-qtquick-shapes
+    qml6-module-qtcore qml6-module-qt-labs-settings qml6-module-qtquick-shapes qml6-module-qt-labs-folderlistmodel
     qt6-qpa-plugins
     # crypto and storage
     libsodium-dev qtkeychain-qt6-dev

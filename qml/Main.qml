@@ -98,20 +98,27 @@ ApplicationWindow {
             readonly property var navigation: sales ? [2, 5, 1, 3, 4] : [0, 1, 2, 5, 3, 4]
 
             function newConversation() {
-                if (sales)
+                const page = conversationsLoader.item as ConversationsPage
+                if (sales || !page)
                     return
                 section = 0
-                conversationsPage.newConversation()
+                page.newConversation()
+            }
+            function openConversation(conversationId: string) {
+                const page = conversationsLoader.item as ConversationsPage
+                if (sales || !page)
+                    return
+                section = 0
+                page.open(conversationId)
             }
             function focusSearch() {
-                if (section === 0 && !sales)
-                    conversationsPage.focusSearch()
-                else if (section === 2 || sales) {
+                const page = conversationsLoader.item as ConversationsPage
+                if (section === 2 || sales || !page) {
                     section = 2
                     accountsPage.focusSearch()
                 } else {
                     section = 0
-                    conversationsPage.focusSearch()
+                    page.focusSearch()
                 }
             }
 
@@ -170,16 +177,17 @@ ApplicationWindow {
                         Layout.fillWidth: true
                         Layout.fillHeight: true
                         currentIndex: appRoot.section
-                        ConversationsPage {
-                            id: conversationsPage
+                        // Never made for sales: no conversation is read, listed or kept in the scene on their device.
+                        BoundLoader {
+                            id: conversationsLoader
+                            objectName: "conversationsLoader"
+                            active: !appRoot.sales
+                            sourceComponent: ConversationsPage {}
                         }
                         InsightsPage {}
                         AccountsPage {
                             id: accountsPage
-                            onOpenConversation: id => {
-                                appRoot.section = 0
-                                conversationsPage.open(id)
-                            }
+                            onOpenConversation: id => appRoot.openConversation(id)
                             onOpenLead: id => {
                                 appRoot.section = 5
                                 leadsPage.open(id)

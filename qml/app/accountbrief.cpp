@@ -194,7 +194,10 @@ Result<BriefContent> AccountBrief::build(Store &store, const QString &accountId,
                                                 field(contact, u"email"), field(contact, u"phone")};
     }
 
-    // A summary row only: the notes are never read for the brief.
+    // A summary row only: the notes are never read for the brief. Conversations are marketing's: what sales sees has
+    // none, even where this device's store holds some (its user became a sales rep, or a marketer previews).
+    if (publishedOnly)
+        return brief;
     Store::ConversationFilter last;
     last.accountId = accountId;
     last.limit = 1;
@@ -359,10 +362,10 @@ Result<void> AccountBrief::writeMarkdown(const BriefContent &brief, const QStrin
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return Error{ErrorCode::Io, tr("Cannot write the file: %1").arg(file.errorString())};
+        return Error{ErrorCode::Io, tr("Nothing was saved: cannot write %1 (%2).").arg(path, file.errorString())};
     file.write(toMarkdown(brief).toUtf8());
     if (!file.commit())
-        return Error{ErrorCode::Io, tr("Cannot write the file: %1").arg(file.errorString())};
+        return Error{ErrorCode::Io, tr("Nothing was saved: cannot write %1 (%2).").arg(path, file.errorString())};
     return {};
 }
 
@@ -370,7 +373,7 @@ Result<void> AccountBrief::writePdf(const BriefContent &brief, const QString &pa
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return Error{ErrorCode::Io, tr("Cannot write the file: %1").arg(file.errorString())};
+        return Error{ErrorCode::Io, tr("Nothing was saved: cannot write %1 (%2).").arg(path, file.errorString())};
     {
         QPdfWriter writer(&file);
         writer.setPageSize(QPageSize(QPageSize::A4));
@@ -383,7 +386,7 @@ Result<void> AccountBrief::writePdf(const BriefContent &brief, const QString &pa
         document.print(&writer);
     }
     if (file.size() == 0 || !file.commit())
-        return Error{ErrorCode::Io, tr("Cannot write the file: %1").arg(file.errorString())};
+        return Error{ErrorCode::Io, tr("Nothing was saved: cannot write %1 (%2).").arg(path, file.errorString())};
     return {};
 }
 

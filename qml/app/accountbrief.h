@@ -69,7 +69,7 @@ struct BriefContent
     QList<Insight> quotes; ///< the newest insights with a quote, at most kMaxQuotes
     QList<Lead> openLeads; ///< by priority
     QList<Contact> contacts; ///< by name
-    std::optional<Conversation> lastConversation; ///< never on a sales rep's device (no conversations there)
+    std::optional<Conversation> lastConversation; ///< none when publishedOnly: sales never see conversations
     QDateTime generatedAt;
     bool publishedOnly = false; ///< only what sales sees
 };

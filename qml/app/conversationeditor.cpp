@@ -47,6 +47,10 @@ void ConversationEditor::setSession(Session *session)
         // Locking closes the store: what is pending must reach it first.
         connect(m_session, &Session::aboutToLock, this, &ConversationEditor::close);
         connect(m_session, &Session::storeOpened, this, &ConversationEditor::loadGuide);
+        connect(m_session, &Session::recordsChanged, this, [this](const QString &entity) {
+            if (entity == u"guide"_s)
+                loadGuide();
+        });
     }
     loadGuide();
     emit sessionChanged();
@@ -255,6 +259,7 @@ QString ConversationEditor::createNew()
     if (!store)
         return QString();
     save();
+    m_session->ensureDefaultGuide(); // this device's first capture: the guide beside the notes
     QDateTime now = QDateTime::currentDateTime();
     now.setTime(QTime(now.time().hour(), now.time().minute()));
     auto id = store->put(Entity::Conversation, QString(),
@@ -383,6 +388,10 @@ void ConversationEditor::loadGuide()
             m_guideTitle = guides->constFirst().fields.value(u"title"_s).toString();
             for (const QJsonValue &q : guides->constFirst().fields.value(u"questions"_s).toArray())
                 m_guideQuestions << q.toString();
+        } else if (guides) {
+            // No guide yet: the one the first conversation writes (Session::ensureDefaultGuide).
+            m_guideTitle = Session::defaultGuideTitle();
+            m_guideQuestions = Session::defaultGuideQuestions();
         }
     }
     emit guideQuestionsChanged();

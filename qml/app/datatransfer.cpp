@@ -5,8 +5,10 @@
 #include "records/entity.h"
 #include "store/store.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <QStandardPaths>
 #include <QVariantMap>
 
 using namespace Qt::Literals::StringLiterals;
@@ -49,6 +51,17 @@ bool DataTransfer::finish(bool ok, const QString &message, QVariantList skipped)
     return ok;
 }
 
+QUrl DataTransfer::suggestedFileUrl(const QString &format, const QString &entity) const
+{
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QDir::homePath();
+    const QString extension = format == u"markdown"_s ? u"md"_s : format == u"csv"_s ? u"csv"_s : u"json"_s;
+    const QString name = entityFromName(entity) ? u"fieldnotes-export-%1.%2"_s.arg(entity, extension)
+                                                : u"fieldnotes-export.%1"_s.arg(extension);
+    return QUrl::fromLocalFile(QDir(folder).filePath(name));
+}
+
 bool DataTransfer::exportTo(const QString &format, const QString &entity, const QUrl &file)
 {
     Store *store = m_session ? m_session->store() : nullptr;
@@ -72,13 +85,14 @@ bool DataTransfer::exportTo(const QString &format, const QString &entity, const 
                                                    : Exporter::exportMarkdown(*store, only);
     if (!data)
         return finish(false, data.error().message);
+    // The reason is the system's ("Permission denied", "No space left on device"); nothing is written on failure.
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly))
-        return finish(false, tr("Cannot write %1.").arg(QFileInfo(path).fileName()));
+        return finish(false, tr("Nothing was exported: cannot write %1 (%2).").arg(path, out.errorString()));
     out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     out.write(*data);
     if (!out.commit())
-        return finish(false, tr("Cannot write %1 (is the disk full?).").arg(QFileInfo(path).fileName()));
+        return finish(false, tr("Nothing was exported: cannot write %1 (%2).").arg(path, out.errorString()));
     return finish(true, tr("Exported to %1. This file is not encrypted: keep it somewhere safe.").arg(path));
 }
 

@@ -38,6 +38,8 @@ public:
     /// The entity names (API names) an export can be limited to.
     [[nodiscard]] QStringList entities() const;
 
+    /// Where the export dialog starts: `fieldnotes-export[-entity].json|csv|md` in the documents folder (or home).
+    Q_INVOKABLE QUrl suggestedFileUrl(const QString &format, const QString &entity) const;
     /// `format`: json, csv or markdown; `entity`: empty for all (CSV needs one). Written atomically, mode 0600.
     Q_INVOKABLE bool exportTo(const QString &format, const QString &entity, const QUrl &file);
     /// Imports accounts and contacts from a CSV file in one transaction: all rows that are valid, or nothing.

@@ -232,7 +232,6 @@ void Session::adoptStore(std::unique_ptr<Store> store)
     if (m_store)
         lock();
     m_store = std::move(store);
-    ensureDefaultGuide();
     setError(QString());
     m_retryTimer.stop();
     if (m_retrySeconds != 0) {
@@ -245,15 +244,15 @@ void Session::adoptStore(std::unique_ptr<Store> store)
     noteActivity();
 }
 
-void Session::ensureDefaultGuide()
+QString Session::defaultGuideTitle()
 {
-    ListQuery one;
-    one.limit = 1;
-    auto guides = m_store->list(Entity::Guide, one);
-    if (!guides || !guides->isEmpty())
-        return;
+    return tr("Open interview");
+}
+
+QStringList Session::defaultGuideQuestions()
+{
     // Open questions, none about a deal: customers speak freely when nothing is being sold.
-    const QJsonArray questions{
+    return {
         tr("What do you like about how you work today, and about the tools you use?"),
         tr("What do you need that you do not have yet?"),
         tr("What do you value most in a supplier, and why?"),
@@ -264,10 +263,25 @@ void Session::ensureDefaultGuide()
         tr("Who else do you consider or work with for this, and what do they do well?"),
         tr("If you could change one thing about our field, what would it be?"),
     };
+}
+
+void Session::ensureDefaultGuide()
+{
+    if (!m_store)
+        return;
+    ListQuery one;
+    one.limit = 1;
+    auto guides = m_store->list(Entity::Guide, one);
+    if (!guides || !guides->isEmpty())
+        return;
     auto stored = m_store->put(Entity::Guide, QString(),
-                               {{u"title"_s, tr("Open interview")}, {u"questions"_s, questions}});
-    if (!stored)
+                               {{u"title"_s, defaultGuideTitle()},
+                                {u"questions"_s, QJsonArray::fromStringList(defaultGuideQuestions())}});
+    if (!stored) {
         setError(stored.error().message);
+        return;
+    }
+    notifyRecordsChanged(Entity::Guide);
 }
 
 void Session::lock()

@@ -83,6 +83,13 @@ public:
     void wipe(const QStringList &extraKeystoreEntries);
     /// Opens an already unlocked store (the self-test and tests). The session owns it from here.
     void adoptStore(std::unique_ptr<Store> store);
+    /// Writes the first interview guide ("Open interview") when the store has none. Capture calls it with this
+    /// device's first conversation, not the first run: a device that captures nothing (a sales rep's, which may write
+    /// no guide) pushes none for the server to refuse, and a marketer who signs in first gets the team's.
+    void ensureDefaultGuide();
+    /// The first guide's title and questions that ensureDefaultGuide() writes (shown until there is a guide).
+    [[nodiscard]] static QString defaultGuideTitle();
+    [[nodiscard]] static QStringList defaultGuideQuestions();
 
     bool eventFilter(QObject *watched, QEvent *event) override;
 
@@ -111,7 +118,6 @@ private:
     void startTask(Task task, std::function<Result<SecureBuffer>()> work);
     void finishTask();
     void openWithKey(const SecureBuffer &key);
-    void ensureDefaultGuide();
     void rememberKey(const SecureBuffer &key);
     void showFailure(const Error &error);
     void updateRetryDelay();

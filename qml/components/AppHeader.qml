@@ -15,12 +15,14 @@ ToolBar {
     signal backClicked
 
     RowLayout {
+        id: row
         anchors.fill: parent
         anchors.leftMargin: Theme.spacing
         anchors.rightMargin: Theme.spacing
         spacing: 0
 
         ToolButton {
+            id: back
             objectName: "backButton"
             visible: root.showBack
             text: "\u2190"
@@ -31,6 +33,8 @@ ToolBar {
             onClicked: root.backClicked()
         }
         Label {
+            id: titleLabel
+            objectName: "headerTitle"
             Layout.fillWidth: true
             Layout.leftMargin: root.showBack ? 0 : Theme.spacing
             text: root.title
@@ -43,9 +47,13 @@ ToolBar {
             id: actionRow
             spacing: 0
         }
-        // The sync status on every page of the app's window (a page a test shows on its own has none).
+        // The sync status on every page of the app's window (a page a test shows on its own has none). Where the
+        // title would not fit beside its label (a list pane beside a page, a narrow phone), the glyph alone: the title
+        // says where you are; the label stays in the tooltip and the accessible name.
         SyncIndicator {
             visible: root.ApplicationWindow.window !== null
+            compact: (root.showBack ? back.implicitWidth : 0) + titleLabel.Layout.leftMargin + titleLabel.implicitWidth
+                     + actionRow.implicitWidth + fullWidth > row.width
         }
     }
 }

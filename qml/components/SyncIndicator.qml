@@ -7,6 +7,8 @@ import Fieldnotes
 ToolButton {
     id: root
 
+    // The glyph only (AppHeader sets it where the page's title would not fit otherwise).
+    property bool compact: false
     readonly property int status: AppSync.status
     readonly property string label: {
         switch (root.status) {
@@ -32,13 +34,24 @@ ToolButton {
                                   : root.status === AppSync.Error || root.status === AppSync.NeedsConfirmation ? "\u26A0"
                                   : root.status === AppSync.LocalOnly ? "\u25CB" : "\u2601"
 
+    // The width with the label, whether or not it is shown (for AppHeader to decide).
+    readonly property real fullWidth: Math.max(Theme.hitTarget, Math.ceil(fullText.advanceWidth) + leftPadding
+                                               + rightPadding)
+
     objectName: "syncIndicator"
     implicitHeight: Theme.hitTarget
-    text: root.glyph + " " + root.label
+    text: root.compact ? root.glyph : root.glyph + " " + root.label
     font.pixelSize: 14
     enabled: AppSync.signedIn
     Accessible.name: qsTr("Sync status: %1").arg(root.label)
-    ToolTip.visible: hovered && AppSync.message.length > 0
-    ToolTip.text: AppSync.message
+    ToolTip.visible: hovered && (root.compact || AppSync.message.length > 0)
+    ToolTip.text: !root.compact ? AppSync.message
+                                : AppSync.message.length > 0 ? root.label + "\n" + AppSync.message : root.label
     onClicked: AppSync.syncNow()
+
+    TextMetrics {
+        id: fullText
+        font: root.font
+        text: root.glyph + " " + root.label
+    }
 }

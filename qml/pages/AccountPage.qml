@@ -81,6 +81,7 @@ Page {
         objectName: "briefExportDialog"
         title: format === "pdf" ? qsTr("Export the brief as PDF") : qsTr("Export the brief as Markdown")
         fileMode: FileDialog.SaveFile
+        acceptLabel: qsTr("Export")
         nameFilters: format === "pdf" ? [qsTr("PDF documents (*.pdf)")] : [qsTr("Markdown (*.md)")]
         onAccepted: root.exportTo(format, selectedFile)
     }
@@ -455,10 +456,10 @@ Page {
             }
             // qmllint enable type
 
-            // Marketers: every conversation with this account.
+            // Marketers: every conversation with this account (not in the preview of what sales sees).
             Label {
                 Layout.topMargin: Theme.margin
-                visible: policy.canCapture && conversations.count > 1
+                visible: policy.canCapture && !salesViewSwitch.checked && conversations.count > 1
                 text: qsTr("All conversations")
                 font.pixelSize: 18
                 font.weight: Font.Medium
@@ -468,7 +469,8 @@ Page {
                 model: ConversationListModel {
                     id: conversations
                     session: AppSession
-                    accountId: root.accountId.length > 0 && policy.canCapture ? root.accountId : "-"
+                    accountId: root.accountId.length > 0 && policy.canCapture && !salesViewSwitch.checked
+                               ? root.accountId : "-"
                 }
                 delegate: ConversationDelegate {
                     Layout.fillWidth: true

@@ -15,6 +15,9 @@ Page {
     // The insights are read the first time the page is shown, not at start: the newest-first page reads the whole
     // table (there is no index on the change time), seconds at 100k insights (docs/performance.md, issue 5).
     property bool shown: false
+    // The marketers' "published" filter. Sales see published insights only, whatever this device's store still holds
+    // (a marketer's device whose user became a sales rep keeps what it pulled before).
+    property int publishedChoice: InsightListModel.Any
 
     function focusSearch() {
         kindFilter.forceActiveFocus()
@@ -27,6 +30,7 @@ Page {
     InsightListModel {
         id: insights
         session: root.shown ? AppSession : null
+        published: policy.canEdit ? root.publishedChoice : InsightListModel.Yes
     }
     RecordActions {
         id: actions
@@ -124,8 +128,8 @@ Page {
                 implicitHeight: Theme.hitTarget
                 model: [qsTr("Published or not"), qsTr("Published"), qsTr("Not published")]
                 Accessible.name: qsTr("Filter by published")
-                onActivated: index => insights.published = [InsightListModel.Any, InsightListModel.Yes,
-                                                             InsightListModel.No][index]
+                onActivated: index => root.publishedChoice = [InsightListModel.Any, InsightListModel.Yes,
+                                                               InsightListModel.No][index]
             }
             Button {
                 objectName: "insightClearFilters"
@@ -137,7 +141,7 @@ Page {
                     insights.kind = ""
                     insights.tagId = ""
                     insights.accountId = ""
-                    insights.published = InsightListModel.Any
+                    root.publishedChoice = InsightListModel.Any
                     kindFilter.currentIndex = 0
                     tagFilter.currentIndex = -1
                     accountFilter.currentIndex = -1

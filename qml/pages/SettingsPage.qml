@@ -27,13 +27,17 @@ Page {
     }
     FileDialog {
         id: exportDialog
+        // What was chosen when the dialog opened: the export is of that.
+        property string format: "json"
+        property string entity
         objectName: "exportFileDialog"
         title: qsTr("Export to")
         fileMode: FileDialog.SaveFile
-        currentFile: "file:///fieldnotes-export." + (formatBox.currentIndex === 2 ? "md" : root.formats[formatBox.currentIndex])
-        onAccepted: transfer.exportTo(root.formats[formatBox.currentIndex],
-                                      entityBox.currentIndex > 0 ? transfer.entities[entityBox.currentIndex - 1] : "",
-                                      selectedFile)
+        acceptLabel: qsTr("Export")
+        nameFilters: format === "csv" ? [qsTr("CSV files (*.csv)"), qsTr("All files (*)")]
+                   : format === "markdown" ? [qsTr("Markdown (*.md)"), qsTr("All files (*)")]
+                                           : [qsTr("JSON files (*.json)"), qsTr("All files (*)")]
+        onAccepted: transfer.exportTo(format, entity, selectedFile)
     }
     FileDialog {
         id: importDialog
@@ -204,7 +208,13 @@ Page {
                     // A CSV file holds one kind of record.
                     enabled: formatBox.currentIndex !== 1 || entityBox.currentIndex > 0
                     Accessible.name: qsTr("Export to a file")
-                    onClicked: exportDialog.open()
+                    onClicked: {
+                        exportDialog.format = root.formats[formatBox.currentIndex]
+                        exportDialog.entity = entityBox.currentIndex > 0 ? transfer.entities[entityBox.currentIndex - 1]
+                                                                         : ""
+                        exportDialog.selectedFile = transfer.suggestedFileUrl(exportDialog.format, exportDialog.entity)
+                        exportDialog.open()
+                    }
                 }
             }
             Label {

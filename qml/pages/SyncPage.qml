@@ -220,12 +220,17 @@ Page {
         modal: true
         title: qsTr("Wipe this device?")
         standardButtons: Dialog.Cancel | Dialog.Discard
-        Label {
-            width: wipeDialog.availableWidth
-            wrapMode: Text.WordWrap
-            text: AppSync.pendingCount > 0
-                  ? qsTr("The encrypted store and its keys are deleted from this device. %n change(s) have not reached the server and will be lost.", "", AppSync.pendingCount)
-                  : qsTr("The encrypted store and its keys are deleted from this device. What was synced stays on the server.")
+        // In a layout, as in ConfirmDeleteDialog: a wrapped label as the only child, its width taken from the dialog's,
+        // made a binding loop of the dialog's implicitHeight where the window is narrower than 460 + margins (phones).
+        ColumnLayout {
+            anchors.fill: parent
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                text: AppSync.pendingCount > 0
+                      ? qsTr("The encrypted store and its keys are deleted from this device. %n change(s) have not reached the server and will be lost.", "", AppSync.pendingCount)
+                      : qsTr("The encrypted store and its keys are deleted from this device. What was synced stays on the server.")
+            }
         }
         onDiscarded: {
             wipeDialog.close()

@@ -141,7 +141,7 @@ private slots:
             }
         }
         QCOMPARE(published, 1);
-        QCOMPARE((*store)->list(Entity::Guide)->size(), 1); // the default guide, made on first run
+        QCOMPARE((*store)->list(Entity::Guide)->size(), 1); // the default guide, made with the first conversation
     }
 };
 
