@@ -1367,6 +1367,37 @@ private slots:
         QVERIFY(std::any_of(a.begin(), a.end(), [](const QByteArray &c) { return c.contains("\"conflicts\":[{"); }));
     }
 
+    // On PostgreSQL a push's values are written into its SQL text (Statements): every value comes back as it went
+    // in, whatever it holds, in a record's fields, its conflicts and the ids.
+    void valuesComeBackExactly()
+    {
+        const QStringList tricky {u"it's"_s, u"'; DROP TABLE records; --"_s, u"a ? b ?? c"_s, u"$1 $$ $tag$"_s,
+            u"back\\slash \\' \\\\"_s, u"line\nbreak\ttab"_s, u"ünïcödé 漢字 🙂"_s, u"\"quoted\" {json: [1]}"_s,
+            u"E'\\x41'"_s, u":name @p %s"_s};
+        const QString id = uuid();
+        const Hlc first = at(0, u"dev1"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, first, {{u"name"_s, tricky.first()}})).status,
+            MutationStatus::Applied);
+        QList<Mutation> batch;
+        for (int i = 0; i < tricky.size(); ++i) {
+            // No base: each is a concurrent edit, so the values that lose are kept as conflicts.
+            batch << upsert(Entity::Account, id, at(1000 + i, u"dev%1"_s.arg(i)),
+                {{u"name"_s, tricky.at(i)}, {u"segment"_s, tricky.at(tricky.size() - 1 - i)}});
+        }
+        REQUIRE_OK(results, push(admin, batch));
+        for (const MutationResult &r : results)
+            QVERIFY(r.status == MutationStatus::Applied || r.status == MutationStatus::Superseded);
+        const Change c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), tricky.last());
+        QCOMPARE(c.fields.value(u"segment"_s).toString(), tricky.first());
+        QStringList kept;
+        for (const Conflict &conflict : c.conflicts)
+            kept << conflict.value.toString();
+        for (int i = 0; i < tricky.size() - 1; ++i)
+            QVERIFY2(kept.contains(tricky.at(i)), qPrintable(tricky.at(i)));
+        QCOMPARE(c.hlc.deviceId, u"dev%1"_s.arg(tricky.size() - 1));
+    }
+
     void batchIsAllOrNothing()
     {
         s.reset();
