@@ -209,7 +209,34 @@ ApplicationWindow {
                     // Phones and portrait tablets: bottom navigation.
                     TabBar {
                         id: tabs
+
+                        // The width each section's label needs (its tab reports it): a tab is as wide as its label,
+                        // at least a hit target, and what is left is shared out evenly, so six whole labels
+                        // ("Conversations" is twice as long as "Sync") fit a 360 px phone. Narrower, the tabs
+                        // shrink in proportion and the labels elide.
+                        property var needs: ({})
+                        readonly property real neededWidth: appRoot.navigation.reduce(
+                            (sum, section) => sum + (tabs.needs[section] || Theme.hitTarget), 0)
+                        readonly property real freeWidth: availableWidth
+                                                          - spacing * Math.max(0, appRoot.navigation.length - 1)
+
+                        function setNeed(section: int, need: real) {
+                            if (needs[section] === need)
+                                return
+                            const next = Object.assign({}, needs)
+                            next[section] = need
+                            needs = next
+                        }
+                        function tabWidth(section: int): real {
+                            const need = needs[section] || Theme.hitTarget
+                            const spare = freeWidth - neededWidth
+                            return spare >= 0 ? need + spare / appRoot.navigation.length
+                                              : Math.max(0, freeWidth) * need / neededWidth
+                        }
+
                         objectName: "bottomNavigation"
+                        // From what the labels need, not from the tabs' widths (which follow the bar's own).
+                        contentWidth: neededWidth + spacing * Math.max(0, appRoot.navigation.length - 1)
                         Layout.fillWidth: true
                         visible: !window.rail
                         currentIndex: appRoot.navigation.indexOf(appRoot.section)
@@ -218,29 +245,47 @@ ApplicationWindow {
                             delegate: TabButton {
                                 id: tab
                                 required property int modelData
+                                // Its label's natural width, which the label reports (ids stay out of the deferred
+                                // contentItem).
+                                property real labelWidth: 0
+                                // Room for the whole label, and at least a hit target.
+                                readonly property real need: Math.max(Theme.hitTarget,
+                                                                      Math.ceil(labelWidth) + leftPadding + rightPadding)
                                 objectName: "tab_" + modelData
                                 text: appRoot.sections[modelData]
+                                width: tabs.tabWidth(modelData)
                                 implicitHeight: 56
                                 padding: 2
                                 Accessible.name: text
                                 onClicked: appRoot.section = modelData
-                                // Glyph over a short label: six sections fit a 360 px phone.
-                                contentItem: Column {
-                                    spacing: 0
-                                    Label {
+                                onNeedChanged: tabs.setNeed(modelData, need)
+                                Component.onCompleted: tabs.setNeed(modelData, need)
+                                contentItem: Item {
+                                    Column {
+                                        anchors.verticalCenter: parent.verticalCenter
                                         width: parent.width
-                                        horizontalAlignment: Text.AlignHCenter
-                                        text: appRoot.glyphs[tab.modelData]
-                                        font.pixelSize: 18
-                                        color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
-                                    }
-                                    Label {
-                                        width: parent.width
-                                        horizontalAlignment: Text.AlignHCenter
-                                        text: tab.text
-                                        font.pixelSize: 11
-                                        elide: Text.ElideRight
-                                        color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
+                                        spacing: 0
+                                        Label {
+                                            width: parent.width
+                                            horizontalAlignment: Text.AlignHCenter
+                                            text: appRoot.glyphs[tab.modelData]
+                                            font.pixelSize: 18
+                                            color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
+                                            Accessible.ignored: true
+                                        }
+                                        Label {
+                                            objectName: "tabLabel_" + tab.modelData
+                                            width: parent.width
+                                            horizontalAlignment: Text.AlignHCenter
+                                            text: tab.text
+                                            // Material's navigation label: 12 px, under an 18 px glyph.
+                                            font.pixelSize: 12
+                                            elide: Text.ElideRight
+                                            color: tab.checked ? tab.Material.accentColor : tab.Material.foreground
+                                            Accessible.ignored: true
+                                            onImplicitWidthChanged: tab.labelWidth = implicitWidth
+                                            Component.onCompleted: tab.labelWidth = implicitWidth
+                                        }
                                     }
                                 }
                             }

@@ -71,6 +71,12 @@ int main(int argc, char *argv[])
     parser.addOptions({dataDirOption, selfTestOption, sizeOption, firstFrameOption});
     parser.process(application);
     const bool selfTest = parser.isSet(selfTestOption);
+    // Before any QML: the plural forms of every "%n …" text come from the English translation.
+    if (!app::AppSetup::installTranslations()) {
+        std::fprintf(stderr, "fieldnotes: the translations are missing from this build\n");
+        if (selfTest)
+            return 1;
+    }
 
     QTemporaryDir selfTestDir;
     QString dir = parser.isSet(dataDirOption) ? parser.value(dataDirOption) : Paths::localStoreDirectory();

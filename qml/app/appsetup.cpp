@@ -7,14 +7,18 @@
 
 #include <QCoreApplication>
 #include <QDirIterator>
+#include <QLocale>
+#include <QPointer>
 #include <QQmlComponent>
 #include <QQmlEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QTranslator>
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -59,6 +63,21 @@ void configureEngine(QQmlEngine &engine)
 void useMaterialStyle()
 {
     QQuickStyle::setStyle(u"Material"_s);
+}
+
+bool installTranslations()
+{
+    // Parented to the application: gone with it, and then installed again for the next one (tests).
+    static QPointer<QTranslator> installed;
+    if (installed)
+        return true;
+    auto translator = std::make_unique<QTranslator>(QCoreApplication::instance());
+    if (!translator->load(QLocale(), u"fieldnotes"_s, u"_"_s, u":/i18n"_s)
+        && !translator->load(u"fieldnotes_en"_s, u":/i18n"_s))
+        return false;
+    QCoreApplication::installTranslator(translator.get());
+    installed = translator.release();
+    return true;
 }
 
 int runSelfTest(QQmlEngine &engine, Session &session)

@@ -27,6 +27,13 @@ void configureEngine(QQmlEngine &engine);
 void useMaterialStyle();
 
 /**
+ * Installs the app's translations in the running Q(Gui)Application: the user's language if the app has it, else
+ * English, whose translation gives the plural forms ("1 insight", "2 insights") of the `%n` texts. Call it before an
+ * engine loads QML; calling it again does nothing. False if no translation could be loaded.
+ */
+bool installTranslations();
+
+/**
  * The --self-test run: loads Main.qml and then every page of the module, unlocked on the already open `session`,
  * and returns 0 when nothing failed and QML printed no warning, 1 otherwise.
  */

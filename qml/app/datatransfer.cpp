@@ -1,5 +1,7 @@
 #include "datatransfer.h"
 
+#include "rolepolicy.h"
+
 #include "io/accountimport.h"
 #include "io/exporter.h"
 #include "records/entity.h"
@@ -7,6 +9,9 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QVariantMap>
@@ -37,9 +42,29 @@ void DataTransfer::setSession(Session *session)
     emit sessionChanged();
 }
 
+void DataTransfer::setRole(const QString &role)
+{
+    if (role == m_role)
+        return;
+    m_role = role;
+    emit roleChanged();
+}
+
 QStringList DataTransfer::entities() const
 {
-    return entityNames();
+    QStringList names;
+    for (const EntitySpec &spec : allEntities()) {
+        if (RolePolicy::mayRead(m_role, spec.entity))
+            names << spec.name;
+    }
+    return names;
+}
+
+QStringList DataTransfer::formats() const
+{
+    if (RolePolicy::mayEditAll(m_role))
+        return {u"json"_s, u"csv"_s, u"markdown"_s};
+    return {u"json"_s, u"csv"_s};
 }
 
 bool DataTransfer::finish(bool ok, const QString &message, QVariantList skipped)
@@ -77,12 +102,18 @@ bool DataTransfer::exportTo(const QString &format, const QString &entity, const 
         return finish(false, tr("Choose JSON, CSV or Markdown."));
     if (format == u"csv"_s && !only)
         return finish(false, tr("A CSV file holds one kind of record: choose which."));
+    // Sales never receives conversations or guides; what this device still holds of them is not for its user.
+    if (only && !RolePolicy::mayRead(m_role, *only))
+        return finish(false, tr("Sales does not see this kind of record: nothing was exported."));
+    if (!formats().contains(format))
+        return finish(false, tr("Sales exports JSON or CSV here; an account's brief exports as Markdown or PDF."));
     const QString path = localPath(file);
     if (path.isEmpty())
         return finish(false, tr("Choose a file on this device."));
-    Result<QByteArray> data = format == u"json"_s  ? Exporter::exportJson(*store, only)
-                              : format == u"csv"_s ? Exporter::exportCsv(*store, *only)
-                                                   : Exporter::exportMarkdown(*store, only);
+    Result<QByteArray> data = !RolePolicy::mayEditAll(m_role) ? exportVisible(*store, format, only)
+                              : format == u"json"_s          ? Exporter::exportJson(*store, only)
+                              : format == u"csv"_s           ? Exporter::exportCsv(*store, *only)
+                                                             : Exporter::exportMarkdown(*store, only);
     if (!data)
         return finish(false, data.error().message);
     // The reason is the system's ("Permission denied", "No space left on device"); nothing is written on failure.
@@ -94,6 +125,59 @@ bool DataTransfer::exportTo(const QString &format, const QString &entity, const 
     if (!out.commit())
         return finish(false, tr("Nothing was exported: cannot write %1 (%2).").arg(path, out.errorString()));
     return finish(true, tr("Exported to %1. This file is not encrypted: keep it somewhere safe.").arg(path));
+}
+
+Result<QByteArray> DataTransfer::exportVisible(Store &store, const QString &format, std::optional<Entity> only) const
+{
+    if (format == u"csv"_s) {
+        if (!only)
+            return makeError(ErrorCode::InvalidInput, tr("A CSV file holds one kind of record: choose which."));
+        if (!RolePolicy::readsPerRecord(m_role, *only))
+            return Exporter::exportCsv(store, *only);
+        // Exporter::exportCsv's layout, with the rows the role sees.
+        auto records = store.list(*only);
+        if (!records)
+            return records.error();
+        const EntitySpec &spec = entitySpec(*only);
+        QStringList header {u"id"_s};
+        for (const FieldSpec &field : spec.fields)
+            header << field.name;
+        QString out = header.join(u',') + u"\r\n"_s;
+        for (const Record &record : std::as_const(*records)) {
+            if (!RolePolicy::mayRead(m_role, *only, record.fields))
+                continue;
+            QStringList cells {Exporter::csvCell(record.id)};
+            for (const FieldSpec &field : spec.fields)
+                cells << Exporter::csvCell(record.fields.value(field.name));
+            out += cells.join(u',') + u"\r\n"_s;
+        }
+        return out.toUtf8();
+    }
+    if (format != u"json"_s)
+        return makeError(ErrorCode::InvalidInput,
+                         tr("Sales exports JSON or CSV here; an account's brief exports as Markdown or PDF."));
+    // JSON: Exporter::exportJson's document with the entities, and of them the records, the role sees.
+    QJsonObject document;
+    QJsonObject records;
+    for (const EntitySpec &spec : allEntities()) {
+        if ((only && *only != spec.entity) || !RolePolicy::mayRead(m_role, spec.entity))
+            continue;
+        auto part = Exporter::exportJson(store, spec.entity);
+        if (!part)
+            return part.error();
+        const QJsonObject partDocument = QJsonDocument::fromJson(*part).object();
+        QJsonArray visible;
+        const QJsonArray all = partDocument.value(u"records"_s).toObject().value(spec.name).toArray();
+        for (const QJsonValue &record : all) {
+            if (RolePolicy::mayRead(m_role, spec.entity, record.toObject()))
+                visible.append(record);
+        }
+        records.insert(spec.name, visible);
+        if (document.isEmpty())
+            document = partDocument;
+    }
+    document.insert(u"records"_s, records);
+    return QJsonDocument(document).toJson(QJsonDocument::Indented);
 }
 
 bool DataTransfer::importAccounts(const QUrl &file)

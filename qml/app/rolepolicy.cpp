@@ -38,4 +38,34 @@ bool RolePolicy::mayRemove(const QString &role, Entity /*entity*/)
     return mayEditAll(role);
 }
 
+bool RolePolicy::mayRead(const QString &role, Entity entity)
+{
+    if (mayEditAll(role))
+        return true;
+    switch (entity) {
+    case Entity::Account:
+    case Entity::Contact:
+    case Entity::Insight:
+    case Entity::Tag:
+    case Entity::Lead:
+        return true;
+    case Entity::Conversation:
+    case Entity::Guide:
+        return false;
+    }
+    return false;
+}
+
+bool RolePolicy::mayRead(const QString &role, Entity entity, const QJsonObject &fields)
+{
+    if (!mayRead(role, entity))
+        return false;
+    return !readsPerRecord(role, entity) || fields.value(u"published"_s).toBool();
+}
+
+bool RolePolicy::readsPerRecord(const QString &role, Entity entity)
+{
+    return !mayEditAll(role) && entity == Entity::Insight;
+}
+
 } // namespace fieldnotes::app

@@ -2,6 +2,7 @@
 
 #include "records/entity.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
 #include <QtQml/qqmlregistration.h>
@@ -11,8 +12,9 @@ namespace fieldnotes::app {
 /**
  * What the signed-in role may do, after the roles table of sync-api.md: the pages ask it what to offer, RecordActions
  * what to write, so the app never makes an edit the server would refuse. No role (a local-only store) may do
- * everything; "admin" and "marketer" write everything of theirs; "sales" (and a role this app does not know) reads,
- * and writes only a lead's status and outcome.
+ * everything; "admin" and "marketer" write everything of theirs; "sales" (and a role this app does not know) reads
+ * what the server sends sales (no conversations or guides, published insights only), and writes only a lead's status
+ * and outcome.
  */
 class RolePolicy : public QObject
 {
@@ -40,6 +42,13 @@ public:
     [[nodiscard]] static bool mayWrite(const QString &role, Entity entity, bool creating, const QStringList &fields);
     /// Whether `role` may delete records of `entity`.
     [[nodiscard]] static bool mayRemove(const QString &role, Entity entity);
+    /// Whether `role` sees records of `entity` at all. Sales, as the server sends it: accounts, contacts, insights,
+    /// tags and leads; never conversations or interview guides.
+    [[nodiscard]] static bool mayRead(const QString &role, Entity entity);
+    /// Whether `role` sees this record of `entity` (its `fields`). Sales: an insight only while it is published.
+    [[nodiscard]] static bool mayRead(const QString &role, Entity entity, const QJsonObject &fields);
+    /// Whether what `role` sees of `entity` depends on the record (mayRead with its fields), not only on the entity.
+    [[nodiscard]] static bool readsPerRecord(const QString &role, Entity entity);
 
 signals:
     void roleChanged();

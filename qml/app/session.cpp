@@ -238,9 +238,12 @@ void Session::adoptStore(std::unique_ptr<Store> store)
         m_retrySeconds = 0;
         emit retrySecondsChanged();
     }
+    // Opened before Unlocked: what the app shows depends on what is read from the store now (the signed-in role,
+    // SyncController), and the state change builds the app (Main.qml). A sales rep's app must never make, even for a
+    // moment, the pages sales may not see.
+    emit storeOpened();
     setState(State::Unlocked);
     emit rememberedChanged();
-    emit storeOpened();
     noteActivity();
 }
 

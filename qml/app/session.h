@@ -102,6 +102,8 @@ signals:
     void idleTimeoutSecondsChanged();
     /// The store is still open: save anything pending now.
     void aboutToLock();
+    /// The store is open, and the state is about to become Unlocked (which builds the app): read from the store now
+    /// what the app needs to know before it is built.
     void storeOpened();
     void storeClosed();
     /// Records of `entity` (its API name) were written.

@@ -24,6 +24,8 @@ SyncController::SyncController(Session *session, KeyStore *keyStore, NetworkMoni
     connect(m_session, &Session::storeOpened, this, &SyncController::open);
     // Before the store closes: the engine holds a reference to it.
     connect(m_session, &Session::aboutToLock, this, &SyncController::close);
+    // A new store (after a wipe) starts without a role.
+    connect(m_session, &Session::wiped, this, [this] { setRole(QString()); });
     connect(m_session, &Session::localRecordsChanged, this, [this] {
         if (m_engine)
             m_engine->localChanged();
@@ -47,6 +49,7 @@ void SyncController::open()
                         &sync::SyncEngine::countsChanged, &sync::SyncEngine::lastSyncChanged,
                         &sync::SyncEngine::accountChanged})
         connect(engine, signal, this, &SyncController::changed);
+    connect(engine, &sync::SyncEngine::accountChanged, this, [this, engine] { setRole(engine->role()); });
     connect(engine, &sync::SyncEngine::recordsChanged, m_session, &Session::notifyRemoteChanges);
     connect(engine, &sync::SyncEngine::deviceRevoked, this, [this] {
         const QString token = StoreDirectory::tokenKeystoreEntry(m_session->storeDirectory());
@@ -60,7 +63,8 @@ void SyncController::open()
         engine->setOnline(m_network->isOnline());
         connect(m_network, &NetworkMonitor::onlineChanged, engine, &sync::SyncEngine::setOnline);
     }
-    engine->start();
+    engine->start(); // reads the account, so the role is known from here on
+    setRole(engine->role());
     Q_EMIT changed();
 }
 
@@ -125,9 +129,12 @@ QString SyncController::userEmail() const
     return m_engine ? m_engine->userEmail() : QString();
 }
 
-QString SyncController::role() const
+void SyncController::setRole(const QString &role)
 {
-    return m_engine ? m_engine->role() : QString();
+    if (role == m_role)
+        return;
+    m_role = role;
+    Q_EMIT changed();
 }
 
 QStringList SyncController::pinnedKeys() const

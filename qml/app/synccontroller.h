@@ -61,7 +61,9 @@ public:
     [[nodiscard]] bool signedIn() const;
     [[nodiscard]] QString serverUrl() const;
     [[nodiscard]] QString userEmail() const;
-    [[nodiscard]] QString role() const;
+    /// The signed-in role, read from the store when it opens, before the app is built (Session::storeOpened); it
+    /// stays while the store locks, so the app does not show, while it is taken down, what the role may not see.
+    [[nodiscard]] QString role() const { return m_role; }
     [[nodiscard]] bool busy() const { return m_busy; }
     [[nodiscard]] QString signInError() const { return m_signInError; }
     [[nodiscard]] sync::SyncEngine *engine() const { return m_engine.get(); }
@@ -97,6 +99,7 @@ private:
     void close();
     void setBusy(bool busy, const QString &error = {});
     void setPinError(const QString &error);
+    void setRole(const QString &role);
     static bool validPin(const QString &pin);
     bool savePins(const QStringList &pins);
 
@@ -107,6 +110,7 @@ private:
     bool m_busy = false;
     QString m_signInError;
     QString m_pinError;
+    QString m_role;
 };
 
 } // namespace fieldnotes::app

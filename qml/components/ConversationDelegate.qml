@@ -53,6 +53,7 @@ ItemDelegate {
     }
     Label {
         id: accountLabel
+        objectName: "conversationDetails"
         x: root.leftPadding
         y: root.topPadding + Math.max(titleLabel.height, dateLabel.height) + root.lineSpacing
         width: root.availableWidth

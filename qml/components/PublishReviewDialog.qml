@@ -10,16 +10,20 @@ Dialog {
     id: root
 
     property string insightId
+    // Null once it is destroyed, which may be before this dialog (the page that owns both goes away): then there is
+    // nothing to review and nothing to publish with.
     required property RecordActions actions
-    readonly property var textFindings: actions.findPersonalData(textArea.text)
-    readonly property var quoteFindings: actions.findPersonalData(quoteArea.text)
+    readonly property var textFindings: root.actions ? root.actions.findPersonalData(textArea.text) : []
+    readonly property var quoteFindings: root.actions ? root.actions.findPersonalData(quoteArea.text) : []
     readonly property int findingCount: textFindings.length + quoteFindings.length
 
     signal published(string insightId)
 
     function review(id) {
+        if (!root.actions)
+            return
         insightId = id
-        const fields = actions.fields("insight", id)
+        const fields = root.actions.fields("insight", id)
         textArea.text = fields.text || ""
         quoteArea.text = fields.quote || ""
         open()
@@ -98,10 +102,10 @@ Dialog {
                 text: root.findingCount > 0 ? qsTr("Publish anyway") : qsTr("Publish")
                 highlighted: true
                 implicitHeight: Theme.hitTarget
-                enabled: textArea.text.trim().length > 0
+                enabled: root.actions !== null && textArea.text.trim().length > 0
                 Accessible.name: text
                 onClicked: {
-                    if (root.actions.publish(root.insightId, textArea.text, quoteArea.text)) {
+                    if (root.actions && root.actions.publish(root.insightId, textArea.text, quoteArea.text)) {
                         root.published(root.insightId)
                         root.accept()
                     }

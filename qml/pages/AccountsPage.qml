@@ -198,6 +198,7 @@ Page {
                                         elide: Label.ElideRight
                                     }
                                     Label {
+                                        objectName: "accountSummary"
                                         Layout.fillWidth: true
                                         text: (row.segment.length > 0 ? row.segment + " · " : "")
                                               + (policy.canCapture ? qsTr("%n conversation(s)", "", row.conversationCount) + " · " : "")

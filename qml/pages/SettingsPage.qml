@@ -14,7 +14,9 @@ Page {
         account: qsTr("Accounts"), contact: qsTr("Contacts"), conversation: qsTr("Conversations"),
         insight: qsTr("Insights"), tag: qsTr("Tags"), lead: qsTr("Leads"), guide: qsTr("Interview guides")
     })
-    readonly property var formats: ["json", "csv", "markdown"]
+    readonly property var formatLabels: ({ json: qsTr("JSON"), csv: qsTr("CSV"), markdown: qsTr("Markdown") })
+    // The signed-in role: sales exports only what sales sees (tests set it).
+    property string role: AppSync.role
 
     // Sign in or out happens on the Sync page: Main.qml switches to it.
     signal openSyncRequested
@@ -24,6 +26,7 @@ Page {
     DataTransfer {
         id: transfer
         session: AppSession
+        role: root.role
     }
     FileDialog {
         id: exportDialog
@@ -190,7 +193,7 @@ Page {
                     objectName: "exportFormatBox"
                     implicitHeight: Theme.hitTarget
                     implicitWidth: 150
-                    model: [qsTr("JSON"), qsTr("CSV"), qsTr("Markdown")]
+                    model: transfer.formats.map(f => root.formatLabels[f] || f) // qmllint disable type
                     Accessible.name: qsTr("Export format")
                 }
                 ComboBox {
@@ -206,10 +209,10 @@ Page {
                     text: qsTr("Export…")
                     implicitHeight: Theme.hitTarget
                     // A CSV file holds one kind of record.
-                    enabled: formatBox.currentIndex !== 1 || entityBox.currentIndex > 0
+                    enabled: transfer.formats[formatBox.currentIndex] !== "csv" || entityBox.currentIndex > 0
                     Accessible.name: qsTr("Export to a file")
                     onClicked: {
-                        exportDialog.format = root.formats[formatBox.currentIndex]
+                        exportDialog.format = transfer.formats[formatBox.currentIndex]
                         exportDialog.entity = entityBox.currentIndex > 0 ? transfer.entities[entityBox.currentIndex - 1]
                                                                          : ""
                         exportDialog.selectedFile = transfer.suggestedFileUrl(exportDialog.format, exportDialog.entity)
@@ -219,7 +222,7 @@ Page {
             }
             Label {
                 Layout.fillWidth: true
-                visible: formatBox.currentIndex === 1 && entityBox.currentIndex === 0
+                visible: transfer.formats[formatBox.currentIndex] === "csv" && entityBox.currentIndex === 0
                 text: qsTr("A CSV file holds one kind of record: choose which.")
                 color: Theme.subtleText
                 wrapMode: Text.WordWrap

@@ -37,6 +37,7 @@ private slots:
         app::AppSettings settings(dir.filePath(u"settings.ini"_s));
         app::Session session(storeDir, &keyStore);
         app::AppSetup::useMaterialStyle();
+        QVERIFY(app::AppSetup::installTranslations()); // as main(): "2 insights"
         app::AppSetup::registerSingletons(&session, &settings);
         {
             QQmlApplicationEngine engine;
@@ -99,6 +100,11 @@ private slots:
 
             // Autosave: "Saved" within the 300 ms window, without any explicit save.
             QTRY_COMPARE_WITH_TIMEOUT(e2e::find(capture, "saveState")->property("text").toString(), u"Saved"_s, 2000);
+
+            // The list beside it counts them in English.
+            QQuickItem *row = nullptr;
+            QTRY_VERIFY((row = e2e::findIn(window->contentItem(), u"conversation_0"_s)));
+            QTRY_VERIFY(e2e::find(row, "conversationDetails")->property("text").toString().endsWith(u" · 2 insights"_s));
 
             // FIELDNOTES_E2E_SCREENSHOTS=DIR: the end state at desktop, tablet and phone sizes, to look at.
             if (const QString shots = qEnvironmentVariable("FIELDNOTES_E2E_SCREENSHOTS"); !shots.isEmpty()) {

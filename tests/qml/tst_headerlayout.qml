@@ -71,4 +71,39 @@ TestCase {
             verify(indicator.Accessible.name.length > "Sync status: ".length)
         }
     }
+
+    function test_navigationLabelsAreWhole_data() {
+        return [
+            { tag: "tablet portrait 800x1280", width: 800, height: 1280 },
+            { tag: "phone 412x915", width: 412, height: 915 },
+            { tag: "phone 360x640", width: 360, height: 640 }
+        ]
+    }
+
+    // The bottom navigation's six tabs: every label whole, in the product's words, each tab a hit target with its
+    // whole name for screen readers, side by side within the bar.
+    function test_navigationLabelsAreWhole(data) {
+        const main = createTemporaryObject(mainComponent, testCase, { width: data.width, height: data.height })
+        verify(main)
+        const bar = findChild(main.contentItem, "bottomNavigation")
+        verify(bar && bar.visible)
+        tryVerify(() => findChild(main.contentItem, "tab_1").x > 0)
+        waitForRendering(main.contentItem)
+        const names = ["Conversations", "Insights", "Accounts", "Sync", "Settings", "Leads"]
+        let right = 0
+        for (const section of [0, 1, 2, 5, 3, 4]) {
+            const tab = findChild(bar, "tab_" + section)
+            const label = findChild(tab, "tabLabel_" + section)
+            verify(label, "tab " + section + " has a label")
+            compare(label.text, names[section])
+            verify(!label.truncated, "\"" + label.text + "\" is elided at " + data.tag + " (" + label.width + " of "
+                   + label.implicitWidth + " px)")
+            verify(tab.width >= 48 && tab.height >= 48, names[section] + " is " + tab.width + " × " + tab.height)
+            compare(tab.Accessible.name, names[section])
+            const left = tab.mapToItem(bar, 0, 0).x
+            verify(left >= right - 0.5, names[section] + " overlaps the tab before it")
+            right = left + tab.width
+        }
+        verify(right <= bar.width + 0.5, "the last tab ends at " + right + " of " + bar.width + " px")
+    }
 }

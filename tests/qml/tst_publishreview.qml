@@ -25,6 +25,11 @@ TestCase {
         PublishReviewDialog {}
     }
 
+    function init() {
+        // No TypeError or other warning, also when the dialog or its actions go away.
+        failOnWarning(/.*/)
+    }
+
     function test_flagsAndPublishes() {
         const actions = createTemporaryObject(actionsComponent, testCase)
         const id = actions.save("insight", "", { kind: "competitor", text: "Looks at Initech",
@@ -60,5 +65,24 @@ TestCase {
         compare(findings[0].field, "text")
         compare(findings[0].kind, "email")
         compare(findings[1].field, "quote")
+    }
+
+    // The page that owns the dialog and its RecordActions may destroy the actions first: the dialog then shows no
+    // finding and offers nothing to publish, without a TypeError.
+    function test_outlivesItsActions() {
+        const actions = actionsComponent.createObject(testCase)
+        const id = actions.save("insight", "", { kind: "need", text: "Call a@b.io", quote: "" })
+        verify(id.length > 0)
+        const dialog = createTemporaryObject(dialogComponent, testCase, { actions: actions })
+        dialog.review(id)
+        tryCompare(dialog, "opened", true)
+        compare(dialog.findingCount, 1)
+        actions.destroy()
+        tryVerify(() => dialog.actions === null)
+        compare(dialog.findingCount, 0)
+        verify(!findChild(dialog.contentItem, "publishConfirmButton").enabled)
+        dialog.review(id) // nothing to review with
+        dialog.close()
+        tryCompare(dialog, "opened", false)
     }
 }

@@ -84,6 +84,9 @@ public:
 public slots:
     void qmlEngineAvailable(QQmlEngine *engine)
     {
+        // As main() does: the plural forms of the "%n …" texts.
+        if (!app::AppSetup::installTranslations())
+            qFatal("cannot load the app's translations");
         app::AppSetup::configureEngine(*engine);
         const QString storeDir = m_dir.filePath(u"store"_s);
         auto key = StoreDirectory::initialize(storeDir, SecureBuffer::fromByteArray(QByteArray("qml test passphrase")),

@@ -18,6 +18,9 @@
 #include "store/store.h"
 
 #include <QQmlApplicationEngine>
+#include <QFile>
+#include <QMetaProperty>
+#include <QPointer>
 #include <QQmlProperty>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -86,6 +89,54 @@ bool shown(QQuickItem *item)
 
 } // namespace
 
+/**
+ * Counts the moments a Conversations or capture page exists in the window's scene, looking whenever one could come
+ * or go: the app is built (the shell loader's item changes), the conversations loader's item changes, the session's
+ * state or the sync controller (the role) changes. Each look is synchronous, inside the change: a page made and
+ * dropped again within one call is seen too.
+ */
+class PageWatch : public QObject
+{
+    Q_OBJECT
+
+public:
+    PageWatch(QQuickWindow *window, app::Session *session, app::SyncController *sync) : m_window(window)
+    {
+        watchItem(::e2e::findIn(window->contentItem(), u"shellLoader"_s));
+        connect(session, &app::Session::stateChanged, this, &PageWatch::look);
+        connect(session, &app::Session::storeOpened, this, &PageWatch::look);
+        connect(sync, &app::SyncController::changed, this, &PageWatch::look);
+        look();
+    }
+
+    int seen = 0;
+
+public slots:
+    void look()
+    {
+        QQuickItem *content = m_window->contentItem();
+        if (QQuickItem *loader = ::e2e::findIn(content, u"conversationsLoader"_s); loader && loader != m_loader) {
+            m_loader = loader;
+            watchItem(loader);
+        }
+        if (::e2e::findIn(content, u"conversationsPage"_s) || ::e2e::findIn(content, u"capturePage"_s))
+            ++seen;
+    }
+
+private:
+    /// Looks whenever the `item` of a BoundLoader (a QML property) changes.
+    void watchItem(QObject *loader)
+    {
+        QVERIFY(loader);
+        const QMetaProperty item = loader->metaObject()->property(loader->metaObject()->indexOfProperty("item"));
+        QVERIFY(item.hasNotifySignal());
+        connect(loader, item.notifySignal(), this, metaObject()->method(metaObject()->indexOfSlot("look()")));
+    }
+
+    QQuickWindow *m_window;
+    QPointer<QQuickItem> m_loader;
+};
+
 /** A sales rep's app, through Main.qml, against the team's real server. */
 class TestSalesRole : public QObject
 {
@@ -96,6 +147,10 @@ private:
     fieldnotes::e2e::Stack *m_stack = nullptr;
     test::SyncDevice m_marketer;
     QString m_account;
+    // The rep's device: its store and keystore outlive the first test, for the next run of the app.
+    QTemporaryDir m_device;
+    MemoryKeyStore m_deviceKeys;
+    const QString m_passphrase = u"sales rep passphrase"_s;
 
     static QQuickItem *item(QQuickWindow *window, const char *name)
     {
@@ -121,6 +176,7 @@ private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(app::AppSetup::installTranslations());
         QString why;
         m_stack = m_stacks.get(u"sqlite"_s, &why);
         QVERIFY2(m_stack, qPrintable(why));
@@ -156,9 +212,9 @@ private slots:
 
     void salesSeeTheBriefAndLeadsOnly()
     {
-        QTemporaryDir dir;
+        QTemporaryDir &dir = m_device;
         QVERIFY(dir.isValid());
-        MemoryKeyStore keyStore;
+        MemoryKeyStore &keyStore = m_deviceKeys;
         app::AppSettings settings(dir.filePath(u"settings.ini"_s));
         app::Session session(dir.filePath(u"store"_s), &keyStore);
         app::SyncController sync(&session, &keyStore, nullptr);
@@ -178,7 +234,7 @@ private slots:
 
         // First run as the rep: sign in, a passphrase, the store, the server.
         QVERIFY(::e2e::click(window, ::e2e::find(window, "signInChoiceButton")));
-        const QString passphrase = u"sales rep passphrase"_s;
+        const QString passphrase = m_passphrase;
         QVERIFY(::e2e::type(window, ::e2e::find(window, "newPassphraseField"), passphrase));
         QVERIFY(::e2e::type(window, ::e2e::find(window, "repeatPassphraseField"), passphrase));
         QVERIFY(::e2e::click(window, ::e2e::find(window, "createStoreButton")));
@@ -305,7 +361,96 @@ private slots:
             QCOMPARE(secretShown(window), QString());
         }
         QCOMPARE(store->counts()->value(Entity::Conversation), 1);
+
+        // Settings → Export offers what sales sees, as JSON or CSV: no conversations, no guides.
+        resize(window, 1280, 800);
+        QVERIFY(::e2e::click(window, item(window, "rail_4")));
+        QTRY_COMPARE(section(window), 4);
+        const QStringList kinds = item(window, "exportEntityBox")->property("model").toStringList();
+        QCOMPARE(kinds, (QStringList{u"All records"_s, u"Accounts"_s, u"Contacts"_s, u"Insights"_s, u"Tags"_s,
+                                     u"Leads"_s}));
+        QCOMPARE(item(window, "exportFormatBox")->property("model").toStringList(),
+                 (QStringList{u"JSON"_s, u"CSV"_s}));
+
+        // Locked and unlocked again: the app is taken down and built again, and the Conversations page is never made,
+        // not even for a moment, so nothing of a conversation is read, listed or put in the scene on the way.
+        PageWatch watch(window, &session, &sync);
         session.lock();
+        QCOMPARE(session.state(), app::Session::State::Locked);
+        QTRY_VERIFY(shown(item(window, "unlockPassphraseField")));
+        QVERIFY(!item(window, "accountsPage"));
+        QVERIFY(::e2e::type(window, item(window, "unlockPassphraseField"), passphrase));
+        QVERIFY(::e2e::click(window, item(window, "unlockButton")));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), app::Session::State::Unlocked, 20000);
+        QCOMPARE(sync.role(), u"sales"_s);
+        QTRY_VERIFY(shown(item(window, "accountsPage")));
+        QCOMPARE(section(window), 2);
+        QVERIFY(!item(window, "rail_0"));
+        QTest::qWait(50);
+        QCOMPARE(watch.seen, 0);
+        QVERIFY(!item(window, "conversationsPage"));
+        QCOMPARE(secretShown(window), QString());
+        QCOMPARE(session.store()->counts()->value(Entity::Conversation), 1);
+
+        // And at a phone's size, with the bottom navigation.
+        resize(window, 412, 915);
+        // Let the sync the unlock started end first: a keystore read it waits for calls back into the engine, which
+        // the lock destroys (SyncEngine::withToken holds it by a raw pointer; the app has the same race).
+        QVERIFY(test::runSync(sync.engine()));
+        session.lock();
+        QTRY_VERIFY(shown(item(window, "unlockPassphraseField")));
+        QVERIFY(::e2e::type(window, item(window, "unlockPassphraseField"), passphrase));
+        QVERIFY(::e2e::click(window, item(window, "unlockButton")));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), app::Session::State::Unlocked, 20000);
+        QTRY_VERIFY(shown(item(window, "bottomNavigation")));
+        QVERIFY(!item(window, "tab_0"));
+        QCOMPARE(watch.seen, 0);
+        // The sync the unlock started ends first (see above).
+        QVERIFY(test::runSync(sync.engine()));
+        session.lock();
+        QCOMPARE(watch.seen, 0);
+    }
+
+    /// The app started again on the rep's device (a new session and sync controller, as main() makes them): the
+    /// role is read from the store when it is unlocked, before the app is built, so the Conversations page is never
+    /// made on the way to the accounts.
+    void salesUnlockAfterARestart()
+    {
+        QVERIFY(QFile::exists(m_device.filePath(u"store"_s)));
+        app::AppSettings settings(m_device.filePath(u"settings.ini"_s));
+        app::Session session(m_device.filePath(u"store"_s), &m_deviceKeys);
+        QCOMPARE(session.state(), app::Session::State::Locked);
+        app::SyncController sync(&session, &m_deviceKeys, nullptr);
+        QCOMPARE(sync.role(), QString()); // nothing is known before the store opens
+        app::AppSetup::registerSingletons(&session, &settings, &sync);
+
+        QQmlApplicationEngine engine;
+        app::AppSetup::configureEngine(engine);
+        engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
+        QCOMPARE(engine.rootObjects().size(), 1);
+        auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+        QVERIFY(window);
+        window->resize(1280, 800);
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        window->requestActivate();
+        QVERIFY(QTest::qWaitForWindowActive(window));
+
+        PageWatch watch(window, &session, &sync);
+        QTRY_VERIFY(shown(item(window, "unlockPassphraseField")));
+        QVERIFY(::e2e::type(window, item(window, "unlockPassphraseField"), m_passphrase));
+        QVERIFY(::e2e::click(window, item(window, "unlockButton")));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), app::Session::State::Unlocked, 20000);
+        QCOMPARE(sync.role(), u"sales"_s);
+        QTRY_VERIFY(shown(item(window, "accountsPage")));
+        QCOMPARE(section(window), 2);
+        QTest::qWait(50);
+        QCOMPARE(watch.seen, 0);
+        QVERIFY(!item(window, "conversationsPage"));
+        QCOMPARE(secretShown(window), QString());
+        // The sync the unlock started ends first (see above).
+        QVERIFY(test::runSync(sync.engine()));
+        session.lock();
+        QCOMPARE(watch.seen, 0);
     }
 };
 

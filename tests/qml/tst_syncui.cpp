@@ -100,6 +100,9 @@ public:
 public slots:
     void qmlEngineAvailable(QQmlEngine *engine)
     {
+        // As main() does: the plural forms of the "%n …" texts.
+        if (!app::AppSetup::installTranslations())
+            qFatal("cannot load the app's translations");
         app::AppSetup::configureEngine(*engine);
         m_settings = std::make_unique<app::AppSettings>(m_dir.filePath(u"settings.ini"_s));
         m_session = std::make_unique<app::Session>(m_dir.filePath(u"store"_s), &m_keyStore);
