@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <QJsonArray>
+#include <QPointer>
 
 #include <algorithm>
 #include <cmath>
@@ -264,19 +265,23 @@ void SyncEngine::withToken(std::function<void()> next)
         return;
     }
     const quint64 runId = m_run.id;
-    m_keyStore.readSecret(m_tokenEntry, [this, runId, next = std::move(next)](Result<SecureBuffer> token) {
-        if (runId != m_run.id)
+    // The keystore answers later, maybe after this engine is gone (the store was locked meanwhile).
+    m_keyStore.readSecret(m_tokenEntry, [self = QPointer<SyncEngine>(this), runId, next = std::move(next)](
+                                            Result<SecureBuffer> token) {
+        if (!self || runId != self->m_run.id)
             return;
+        SyncEngine *const engine = self.data();
         if (!token) {
             const bool missing = token.error().code == ErrorCode::NotFound;
-            m_running = false;
-            setStatus(Status::Error, missing ? tr("This device's sign-in is gone from the OS keystore; sign in again.")
-                                             : tr("The OS keystore is not available (%1).").arg(token.error().message));
-            Q_EMIT finished(false);
+            engine->m_running = false;
+            engine->setStatus(Status::Error,
+                              missing ? tr("This device's sign-in is gone from the OS keystore; sign in again.")
+                                      : tr("The OS keystore is not available (%1).").arg(token.error().message));
+            Q_EMIT engine->finished(false);
             return;
         }
         QByteArray bytes = token->copyToByteArrayForKeystore();
-        m_api.setToken(bytes);
+        engine->m_api.setToken(bytes);
         scrubByteArray(bytes);
         next();
     });

@@ -81,6 +81,23 @@ private slots:
         QVERIFY(!sync::ApiClient::checkServerUrl(u"not a url"_s).ok());
     }
 
+    // The app drops the engine whenever the store locks, also while the engine waits for the keystore to hand it
+    // the token: the keystore's answer must then find nothing to call (ASan saw a use after free here).
+    void droppedWhileTheKeystoreReadsTheToken()
+    {
+        auto a = device();
+        QVERIFY(a);
+        // As after a restart: a new engine, whose token is in the keystore only.
+        a->engine = std::make_unique<sync::SyncEngine>(*a->store, a->keys, u"token"_s, SyncDevice::testOptions());
+        a->engine->start();
+        QVERIFY(a->engine->isSignedIn());
+        a->engine->syncNow(); // asks the keystore, which answers from the event loop
+        QCOMPARE(a->engine->status(), Status::Syncing);
+        a->engine.reset();
+        QTest::qWait(100);
+        QVERIFY(a->store->pendingCount().ok()); // the store is as it was, and usable
+    }
+
     void signInSyncAndSignOut()
     {
         auto a = device();
