@@ -1,11 +1,32 @@
 #pragma once
 
+#include "appsetup.h"
+
+#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QTest>
 
 /** Drives the real UI as a user would: finds items by objectName, clicks their centre, types with keys. */
 namespace e2e {
+
+/// Loads the app's Main.qml into `engine` and shows its window at `size`, exposed and active; nullptr if it fails.
+inline QQuickWindow *showMain(QQmlApplicationEngine &engine, QSize size)
+{
+    using namespace Qt::Literals::StringLiterals;
+    fieldnotes::app::AppSetup::configureEngine(engine);
+    engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
+    if (engine.rootObjects().size() != 1)
+        return nullptr;
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    if (!window)
+        return nullptr;
+    window->resize(size);
+    if (!QTest::qWaitForWindowExposed(window))
+        return nullptr;
+    window->requestActivate();
+    return QTest::qWaitForWindowActive(window) ? window : nullptr;
+}
 
 // Repeater and ListView delegates have no QObject parent: walk the visual children too.
 inline QQuickItem *findIn(QObject *scope, const QString &name)

@@ -41,13 +41,8 @@ private slots:
         app::AppSetup::registerSingletons(&session, &settings);
         {
             QQmlApplicationEngine engine;
-            app::AppSetup::configureEngine(engine);
-            engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
-            QCOMPARE(engine.rootObjects().size(), 1);
-            auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+            QQuickWindow *window = e2e::showMain(engine, QSize(1280, 2400)); // tall enough that nothing scrolls
             QVERIFY(window);
-            window->resize(1280, 2400); // tall enough that nothing needs scrolling
-            QVERIFY(QTest::qWaitForWindowExposed(window));
 
             // First run: stay local-only, choose a passphrase, create the store.
             QVERIFY(e2e::click(window, e2e::find(window, "stayLocalButton")));

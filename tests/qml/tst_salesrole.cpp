@@ -222,15 +222,8 @@ private slots:
         app::AppSetup::registerSingletons(&session, &settings, &sync);
 
         QQmlApplicationEngine engine;
-        app::AppSetup::configureEngine(engine);
-        engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
-        QCOMPARE(engine.rootObjects().size(), 1);
-        auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+        QQuickWindow *window = ::e2e::showMain(engine, QSize(1280, 800));
         QVERIFY(window);
-        window->resize(1280, 800);
-        QVERIFY(QTest::qWaitForWindowExposed(window));
-        window->requestActivate();
-        QVERIFY(QTest::qWaitForWindowActive(window));
 
         // First run as the rep: sign in, a passphrase, the store, the server.
         QVERIFY(::e2e::click(window, ::e2e::find(window, "signInChoiceButton")));
@@ -425,15 +418,8 @@ private slots:
         app::AppSetup::registerSingletons(&session, &settings, &sync);
 
         QQmlApplicationEngine engine;
-        app::AppSetup::configureEngine(engine);
-        engine.load(QUrl(u"qrc:/qt/qml/Fieldnotes/Main.qml"_s));
-        QCOMPARE(engine.rootObjects().size(), 1);
-        auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+        QQuickWindow *window = ::e2e::showMain(engine, QSize(1280, 800));
         QVERIFY(window);
-        window->resize(1280, 800);
-        QVERIFY(QTest::qWaitForWindowExposed(window));
-        window->requestActivate();
-        QVERIFY(QTest::qWaitForWindowActive(window));
 
         PageWatch watch(window, &session, &sync);
         QTRY_VERIFY(shown(item(window, "unlockPassphraseField")));
