@@ -107,6 +107,8 @@ public:
     void reset();
 
     QString text(int column) const;
+    /// The column's text as SQLite holds it (UTF-8), without a QString in between; empty for NULL.
+    QByteArray utf8(int column) const;
     qint64 integer(int column) const;
     double real(int column) const;
     bool isNull(int column) const;

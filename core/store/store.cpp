@@ -132,18 +132,6 @@ const EntitySql &entitySql(Entity entity)
     return all.at(qsizetype(entity));
 }
 
-// Field names and hlc strings never need escaping in JSON: for them, the text is written directly instead of
-// through a QJsonObject (one per record written). Anything else takes the QJsonDocument route.
-bool isPlainJsonText(QStringView text)
-{
-    for (QChar c : text) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 || u > 0x7e || u == u'"' || u == u'\\')
-            return false;
-    }
-    return true;
-}
-
 // The same text as compactJson() of a QJsonObject with these members (both sort keys by UTF-16 code units).
 QByteArray fieldHlcsJson(const QMap<QString, QString> &fieldHlcs)
 {
@@ -430,6 +418,7 @@ Result<void> Store::appendOutbox(const OutboxEntry &entry, qint64 nowMs)
         stmt->bind(6, compactJson(entry.fields)).bind(7, compactJson(entry.base));
     }
     stmt->bind(8, nowMs);
+    outboxWritten();
     return stmt->run();
 }
 
@@ -475,6 +464,7 @@ Result<void> Store::supersedePending(Entity entity, const QString &recordId, con
         write->bind(1, entry.seq);
         if (!entry.fields.isEmpty())
             write->bind(2, compactJson(entry.fields)).bind(3, compactJson(entry.base));
+        outboxWritten();
         if (auto r = write->run(); !r)
             return r.error();
     }
@@ -779,6 +769,34 @@ Result<QList<OutboxEntry>> Store::pendingMutations(int limit)
     if (auto rows = stmt->forEachRow([&] { entries << outboxFromRow(*stmt); }); !rows)
         return rows.error();
     return entries;
+}
+
+Result<QList<OutboxText>> Store::pendingMutationTexts(int limit, qint64 afterSeq)
+{
+    auto stmt = m_db.cached(QByteArrayLiteral(
+        "SELECT seq, mutation_id, entity, record_id, op, hlc, fields, base FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, afterSeq).bind(2, qint64(limit));
+    QList<OutboxText> entries;
+    entries.reserve(std::clamp(limit, 0, 1000));
+    if (auto rows = stmt->forEachRow([&] {
+        entries.append(OutboxText {stmt->integer(0), stmt->utf8(1), stmt->utf8(2), stmt->utf8(3), stmt->utf8(4),
+                                   stmt->utf8(5), stmt->utf8(6), stmt->utf8(7)});
+    }); !rows)
+        return rows.error();
+    return entries;
+}
+
+Result<OutboxVersion> Store::outboxVersion()
+{
+    auto stmt = m_db.cached(QByteArrayLiteral("PRAGMA data_version"));
+    if (!stmt)
+        return stmt.error();
+    auto row = stmt->step();
+    if (!row)
+        return row.error();
+    return OutboxVersion {m_outboxWrites, *row ? stmt->integer(0) : 0};
 }
 
 Result<QStringList> Store::verify()

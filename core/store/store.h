@@ -49,6 +49,34 @@ struct OutboxEntry
     QJsonObject base;
 };
 
+/**
+ * An outbox entry as the database holds it, for the push body: `fields` and `base` are the compact JSON text the store
+ * wrote (with QJsonDocument), so they can be sent as they are, without being parsed and written again.
+ */
+struct OutboxText
+{
+    qint64 seq = 0;
+    QByteArray mutationId;
+    QByteArray entity;
+    QByteArray recordId;
+    QByteArray op; ///< "upsert" or "delete"
+    QByteArray hlc;
+    QByteArray fields; ///< a JSON object; empty (NULL) for a delete
+    QByteArray base; ///< a JSON object; empty (NULL) for a delete
+};
+
+/**
+ * Changes whenever the outbox may have changed: any row added, rewritten or removed by this Store, and any commit of
+ * another connection to the same database. A reader compares it with the value it read before a read of the outbox
+ * to know whether what it read is still what the outbox holds (the sync engine's prepared push batch).
+ */
+struct OutboxVersion
+{
+    quint64 writes = 0; ///< outbox writes through this Store (counted per statement, also when rolled back)
+    qint64 others = 0; ///< PRAGMA data_version: changes when another connection committed
+    friend bool operator==(const OutboxVersion &, const OutboxVersion &) = default;
+};
+
 /** A record as the server sent it in a pull (a change X of SYNC-API.md, in core's terms). */
 struct RemoteChange
 {
@@ -171,6 +199,10 @@ public:
     [[nodiscard]] Result<QMap<Entity, int>> counts();
     [[nodiscard]] Result<int> pendingCount();
     [[nodiscard]] Result<QList<OutboxEntry>> pendingMutations(int limit);
+    /// Up to `limit` outbox entries with a seq above `afterSeq`, oldest first, as stored (see OutboxText).
+    [[nodiscard]] Result<QList<OutboxText>> pendingMutationTexts(int limit, qint64 afterSeq = 0);
+    /// Read it *before* reading the outbox: if it is still the same later, nothing of what was read has changed.
+    [[nodiscard]] Result<OutboxVersion> outboxVersion();
 
     // Sync (sync/client drives these; definitions in storesync.cpp)
 
@@ -200,7 +232,12 @@ public:
      */
     [[nodiscard]] Result<PullApplyReport> applyPull(const QList<RemoteChange> &changes, const QString &cursor,
                                                     int maxLiveDeletions = -1);
-    /// Removes acknowledged entries from the outbox; values that lost go to the conflict log, in one transaction.
+    /**
+     * Removes acknowledged entries from the outbox; values that lost go to the conflict log, in one transaction. The
+     * acks name distinct mutations (one answer per mutation sent). Changes nothing but these entries' rows in the
+     * outbox. Acks that only remove entries (applied, duplicate) commit without waiting for the disk: lost in a power
+     * cut, the entries are sent again and answered `duplicate`.
+     */
     [[nodiscard]] Result<AckReport> acknowledge(const QList<PushAck> &acks);
     /// Records that are not deleted, over every entity.
     [[nodiscard]] Result<int> liveRecordCount();
@@ -351,9 +388,13 @@ private:
     Result<void> addConflict(const ConflictEntry &conflict, qint64 nowMs);
     Result<std::optional<ConflictEntry>> conflict(qint64 id);
 
+    /// Every statement that adds, rewrites or removes outbox rows calls this (OutboxVersion).
+    void outboxWritten() { ++m_outboxWrites; }
+
     QString m_dir;
     Database m_db;
     HlcClock m_clock;
+    quint64 m_outboxWrites = 0;
 };
 
 } // namespace fieldnotes

@@ -7,9 +7,13 @@
 #include "store/sqlite.h"
 #include "store/store.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
+
+#include <algorithm>
 
 namespace fieldnotes::storeinternal {
 
@@ -21,6 +25,37 @@ inline QString newId()
 inline QByteArray compactJson(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+// Field names, hlc strings and ids never need escaping in JSON: for them, the text is written directly instead of
+// through a QJsonObject (one per record written). Anything else takes the QJsonDocument route.
+inline bool isPlainJsonText(QStringView text)
+{
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u > 0x7e || u == u'"' || u == u'\\')
+            return false;
+    }
+    return true;
+}
+
+/// A JSON array of strings, compact: the same text as QJsonDocument writes.
+inline QByteArray jsonStringArray(const QStringList &texts)
+{
+    if (!std::all_of(texts.begin(), texts.end(), [](const QString &t) { return isPlainJsonText(t); }))
+        return QJsonDocument(QJsonArray::fromStringList(texts)).toJson(QJsonDocument::Compact);
+    QByteArray json;
+    json.reserve(2 + texts.size() * 40);
+    json += '[';
+    for (const QString &text : texts) {
+        if (json.size() > 1)
+            json += ',';
+        json += '"';
+        json += text.toLatin1(); // printable ASCII, checked above
+        json += '"';
+    }
+    json += ']';
+    return json;
 }
 
 inline QJsonObject parseObject(const QString &text)

@@ -174,6 +174,7 @@ Result<int> Store::restampAhead(qint64 aheadMs)
         if (!update)
             return update.error();
         update->bind(1, renamedStamp(entry.hlc)).bind(2, compactJson(entry.base)).bind(3, entry.seq);
+        outboxWritten();
         if (auto r = update->run(); !r)
             return r.error();
         records.insert(entry.recordId, entry.entity);
@@ -437,23 +438,48 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
 Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
 {
     AckReport report;
+    // Entries that were stored or were stored before (a retried push) go, all in one statement: nothing of them is
+    // needed. Only the others are looked at one by one.
+    QStringList removable;
+    removable.reserve(acks.size());
+    for (const PushAck &ack : acks) {
+        if (ack.status == PushAck::Status::Applied || ack.status == PushAck::Status::Duplicate)
+            removable << ack.mutationId;
+    }
+    const bool onlyRemovals = removable.size() == acks.size();
+
+    // An acknowledgement that only removes entries need not reach the disk before the next batch: lost in a power cut,
+    // those entries are sent again and answered `duplicate`, then removed (decision 0018). Conflicts and reverted
+    // values (superseded, rejected) are kept with a full sync, like every other local write.
+    if (onlyRemovals) {
+        if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+            return r.error();
+    }
+    const auto durableAgain = qScopeGuard([this, onlyRemovals] {
+        if (onlyRemovals)
+            (void)m_db.exec("PRAGMA synchronous = FULL");
+    });
+
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
         return r.error();
+    if (!removable.isEmpty()) {
+        auto remove = m_db.cached(QByteArrayLiteral(
+            "DELETE FROM outbox WHERE mutation_id IN (SELECT value FROM json_each(?))"));
+        if (!remove)
+            return remove.error();
+        remove->bind(1, jsonStringArray(removable));
+        outboxWritten();
+        if (auto r = remove->run(); !r)
+            return r.error();
+        report.removed += int(m_db.changes());
+    }
+
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     bool fullPullDue = false;
     for (const PushAck &ack : acks) {
-        if (ack.status == PushAck::Status::Applied || ack.status == PushAck::Status::Duplicate) {
-            // Nothing of the entry is needed: it goes (if a retried push did not take it before).
-            auto remove = m_db.cached(QByteArrayLiteral("DELETE FROM outbox WHERE mutation_id = ?"));
-            if (!remove)
-                return remove.error();
-            remove->bind(1, ack.mutationId);
-            if (auto r = remove->run(); !r)
-                return r.error();
-            report.removed += int(m_db.changes());
+        if (ack.status == PushAck::Status::Applied || ack.status == PushAck::Status::Duplicate)
             continue;
-        }
         auto found = outboxEntry(ack.mutationId);
         if (!found)
             return found.error();
@@ -503,6 +529,7 @@ Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
         if (!remove)
             return remove.error();
         remove->bind(1, entry.seq);
+        outboxWritten();
         if (auto r = remove->run(); !r)
             return r.error();
         ++report.removed;

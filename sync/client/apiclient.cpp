@@ -197,7 +197,7 @@ bool ApiClient::checkPins(QNetworkReply *reply)
 }
 
 void ApiClient::send(const QByteArray &method, const QString &path, const QByteArray &body, bool authenticated,
-                     RawDone done)
+                     RawDone done, std::function<void()> sent)
 {
     if (!m_server.isValid()) {
         QMetaObject::invokeMethod(this, [done] {
@@ -213,6 +213,13 @@ void ApiClient::send(const QByteArray &method, const QString &path, const QByteA
             reply->abort();
         }
     });
+    if (sent) {
+        // Qt may report a request as sent more than once (e.g. sent again on a new connection): the first counts.
+        connect(reply, &QNetworkReply::requestSent, this, [sent = std::move(sent), once = true]() mutable {
+            if (std::exchange(once, false))
+                sent();
+        });
+    }
     connect(reply, &QNetworkReply::downloadProgress, this, [reply](qint64 received, qint64) {
         if (received > kMaxAnswerBytes)
             reply->abort();
@@ -297,21 +304,37 @@ void ApiClient::logout(Done done)
 
 void ApiClient::push(const protocol::PushRequest &request, PushDone done)
 {
-    const qsizetype sent = request.mutations.size();
-    send("POST", u"/v1/sync/push"_s, protocol::encode(request), true,
-         [done, sent](int, const QByteArray &body, std::optional<CallError> error) {
+    QStringList ids;
+    ids.reserve(request.mutations.size());
+    for (const protocol::Mutation &m : request.mutations)
+        ids << m.id;
+    push(protocol::encode(request), ids, std::move(done));
+}
+
+void ApiClient::push(const QByteArray &body, const QStringList &ids, PushDone done, std::function<void()> sent)
+{
+    send("POST", u"/v1/sync/push"_s, body, true,
+         [done, ids](int, const QByteArray &answer, std::optional<CallError> error) {
              if (error)
                  return done(*error);
-             auto decoded = protocol::decodePushResponse(body);
+             auto decoded = protocol::decodePushResponse(answer);
              if (!decoded)
                  return done(networkError(CallError::Kind::Protocol,
                                           u"The server's push answer is not valid: %1"_s.arg(decoded.error().message)));
-             if (decoded->results.size() != sent)
+             if (decoded->results.size() != ids.size())
                  return done(networkError(CallError::Kind::Protocol,
                                           u"The server answered %1 results for %2 changes."_s.arg(decoded->results.size())
-                                              .arg(sent)));
+                                              .arg(ids.size())));
+             // One result per mutation, in the same order (SYNC-API.md): a result about another mutation must never
+             // remove an entry from the outbox that was not sent, or was sent in another batch.
+             for (qsizetype i = 0; i < ids.size(); ++i) {
+                 if (decoded->results.at(i).id.compare(ids.at(i), Qt::CaseInsensitive) != 0)
+                     return done(networkError(CallError::Kind::Protocol,
+                                              u"The server's result %1 names another change than the one sent."_s.arg(i)));
+             }
              done(std::move(*decoded));
-         });
+         },
+         std::move(sent));
 }
 
 void ApiClient::pull(const QString &cursor, int limit, PullDone done)

@@ -86,6 +86,10 @@ public:
     void login(const protocol::LoginRequest &request, LoginDone done);
     void logout(Done done);
     void push(const protocol::PushRequest &request, PushDone done);
+    /// A push of a body written already (PushBatch): `ids` are its mutations' ids in order, which the answer must
+    /// name in that order (an answer about any other mutation is a Kind::Protocol error, and nothing is
+    /// acknowledged). `sent` (optional) runs once when the whole request has been written to the connection.
+    void push(const QByteArray &body, const QStringList &ids, PushDone done, std::function<void()> sent = {});
     void pull(const QString &cursor, int limit, PullDone done);
 
     /// Aborts every call in flight; their callbacks run with Kind::Network ("cancelled").
@@ -97,7 +101,8 @@ Q_SIGNALS:
 
 private:
     using RawDone = std::function<void(int status, const QByteArray &body, std::optional<CallError>)>;
-    void send(const QByteArray &method, const QString &path, const QByteArray &body, bool authenticated, RawDone done);
+    void send(const QByteArray &method, const QString &path, const QByteArray &body, bool authenticated, RawDone done,
+              std::function<void()> sent = {});
     QNetworkRequest request(const QString &path, bool authenticated) const;
     void finished(QNetworkReply *reply, const RawDone &done);
     bool checkPins(QNetworkReply *reply);

@@ -33,22 +33,6 @@ const QString kPins = u"pins"_s;
 // A clock within this of the server's is left alone: Date has one-second resolution.
 constexpr qint64 kClockToleranceMs = 5000;
 
-protocol::Mutation toMutation(const OutboxEntry &entry)
-{
-    protocol::Mutation m;
-    m.id = entry.mutationId;
-    m.entity = entry.entity;
-    m.recordId = entry.recordId;
-    m.op = entry.op == u"delete"_s ? protocol::Op::Delete : protocol::Op::Upsert;
-    m.hlc = Hlc::parse(entry.hlc).value_or(Hlc());
-    m.fields = entry.fields;
-    for (auto it = entry.base.begin(); it != entry.base.end(); ++it) {
-        const QJsonValue value = it.value();
-        m.base.insert(it.key(), value.isString() ? Hlc::parse(value.toString()) : std::nullopt);
-    }
-    return m;
-}
-
 RemoteChange toRemote(protocol::Change &&change)
 {
     RemoteChange remote;
@@ -307,6 +291,8 @@ void SyncEngine::syncNow()
     m_again = false;
     m_run = Run();
     m_run.id = ++m_runCounter;
+    m_prepared.reset();
+    m_flight = 0;
     m_run.pushTotal = m_store.pendingCount().value_or(0);
     setStatus(Status::Syncing);
     setProgress(m_run.pushTotal > 0 ? 0.0 : -1.0);
@@ -316,13 +302,32 @@ void SyncEngine::syncNow()
 void SyncEngine::pushNext()
 {
     // Edits made while this device's clock was far ahead, before a server told the difference (the first sign-in,
-    // or the answer before this batch), would be refused: they get stamps of the team's time first.
+    // or the answer before this batch), would be refused: they get stamps of the team's time first. Nothing is in
+    // flight here, so an answer always refers to the stamps that were sent (decision 0017).
     if (auto restamped = m_store.restampAhead(protocol::kMaxClockAheadMs); !restamped)
         return failLocal(restamped.error());
-    auto entries = m_store.pendingMutations(m_pushBatch);
-    if (!entries)
-        return failLocal(entries.error());
-    if (entries->isEmpty()) {
+    // The batch read while the previous one was in flight goes only if the outbox is as it was then: a local edit
+    // may have rewritten or removed its entries (autosave, decision 0013), re-stamping may have renamed them, another
+    // connection may have written. Else it is read again, so nothing stale is ever sent (decision 0018).
+    std::optional<PushBatch> batch = std::exchange(m_prepared, std::nullopt);
+    if (batch) {
+        auto version = m_store.outboxVersion();
+        if (!version)
+            return failLocal(version.error());
+        if (*version == batch->version) {
+            ++m_run.preparedSent;
+        } else {
+            ++m_run.preparedDropped;
+            batch.reset();
+        }
+    }
+    if (!batch) {
+        auto read = readPushBatch(m_store, m_pushBatch);
+        if (!read)
+            return failLocal(read.error());
+        batch = std::move(*read);
+    }
+    if (batch->isEmpty()) {
         auto cursor = m_store.syncValue(kCursor);
         if (!cursor)
             return failLocal(cursor.error());
@@ -335,37 +340,86 @@ void SyncEngine::pushNext()
         pullNext(*cursor);
         return;
     }
-    protocol::PushRequest request;
-    request.mutations.reserve(entries->size());
-    for (const OutboxEntry &entry : std::as_const(*entries))
-        request.mutations << toMutation(entry);
     const quint64 runId = m_run.id;
-    m_api.push(request, [this, runId](std::variant<protocol::PushResponse, CallError> answer) {
-        if (runId != m_run.id)
-            return;
-        if (auto *error = std::get_if<CallError>(&answer)) {
-            if (error->kind == CallError::Kind::Http && error->status == 413 && m_pushBatch > 1) {
-                m_pushBatch = std::max(1, m_pushBatch / 2); // the server's body limit is smaller than ours
-                return pushNext();
-            }
-            return fail(*error);
+    const quint64 flight = ++m_flightCounter;
+    const qint64 lastSeq = batch->lastSeq;
+    const qsizetype sent = batch->ids.size();
+    m_flight = flight;
+    ++m_run.pushBatches;
+    m_api.push(
+        batch->body, batch->ids,
+        [this, runId, sent](std::variant<protocol::PushResponse, CallError> answer) {
+            if (runId != m_run.id)
+                return;
+            onPushAnswer(std::move(answer), sent);
+        },
+        [this, runId, flight, lastSeq] {
+            if (runId == m_run.id)
+                prepareNext(flight, lastSeq);
+        });
+}
+
+void SyncEngine::prepareNext(quint64 flight, qint64 afterSeq)
+{
+    // The request is on its way and the server works on it: meanwhile this device reads and writes the next batch,
+    // the entries after the ones in flight. Only while that request is still in flight, and only one batch ahead.
+    if (flight != m_flight || m_prepared)
+        return;
+    auto batch = readPushBatch(m_store, m_pushBatch, afterSeq);
+    if (!batch || batch->isEmpty())
+        return; // pushNext reads (and reports a failure) again
+    m_prepared = std::move(*batch);
+    Q_EMIT pushBatchPrepared();
+}
+
+void SyncEngine::onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent)
+{
+    m_flight = 0;
+    if (auto *error = std::get_if<CallError>(&answer)) {
+        m_prepared.reset();
+        if (error->kind == CallError::Kind::Http && error->status == 413 && m_pushBatch > 1) {
+            m_pushBatch = std::max(1, m_pushBatch / 2); // the server's body limit is smaller than ours
+            return pushNext();
         }
-        const auto &response = std::get<protocol::PushResponse>(answer);
-        QList<PushAck> acks;
-        acks.reserve(response.results.size());
-        for (const protocol::MutationResult &result : response.results)
-            acks << toAck(result);
-        auto report = m_store.acknowledge(acks);
-        if (!report)
-            return failLocal(report.error());
-        m_run.pushed += report->removed;
-        refreshCounts();
-        if (m_run.pushTotal > 0)
-            setProgress(std::min(1.0, double(m_run.pushed) / m_run.pushTotal));
-        if (report->rejected > 0 || report->conflictsAdded > 0)
-            Q_EMIT recordsChanged();
-        pushNext();
-    });
+        return fail(*error);
+    }
+    const auto &response = std::get<protocol::PushResponse>(answer);
+    QList<PushAck> acks;
+    acks.reserve(response.results.size());
+    for (const protocol::MutationResult &result : response.results)
+        acks << toAck(result);
+    // The prepared batch stays valid through this acknowledgement only if nothing else wrote the outbox since it
+    // was read (checked before), and the acknowledgement removed exactly the entries in flight, which the batch
+    // does not hold (it starts after them; ApiClient checked that the answer names them).
+    std::optional<OutboxVersion> before;
+    if (m_prepared) {
+        auto version = m_store.outboxVersion();
+        if (!version)
+            return failLocal(version.error());
+        if (*version == m_prepared->version)
+            before = *version;
+    }
+    auto report = m_store.acknowledge(acks);
+    if (!report)
+        return failLocal(report.error());
+    if (m_prepared) {
+        auto after = m_store.outboxVersion();
+        if (!after)
+            return failLocal(after.error());
+        if (before && report->removed == sent && after->others == before->others) {
+            m_prepared->version = *after; // what changed is this acknowledgement alone
+        } else {
+            ++m_run.preparedDropped;
+            m_prepared.reset();
+        }
+    }
+    m_run.pushed += report->removed;
+    refreshCounts();
+    if (m_run.pushTotal > 0)
+        setProgress(std::min(1.0, double(m_run.pushed) / m_run.pushTotal));
+    if (report->rejected > 0 || report->conflictsAdded > 0)
+        Q_EMIT recordsChanged();
+    pushNext();
 }
 
 void SyncEngine::pullNext(const QString &cursor)
@@ -446,6 +500,8 @@ void SyncEngine::scheduleRetry(qint64 delayMs)
 void SyncEngine::fail(const CallError &error)
 {
     ++m_run.id;
+    m_prepared.reset();
+    m_flight = 0;
     m_api.abortAll();
     m_running = false;
     setProgress(-1);
@@ -482,6 +538,8 @@ void SyncEngine::fail(const CallError &error)
 void SyncEngine::failLocal(const Error &error)
 {
     ++m_run.id;
+    m_prepared.reset();
+    m_flight = 0;
     m_api.abortAll();
     m_running = false;
     setProgress(-1);
@@ -506,6 +564,9 @@ void SyncEngine::finish(bool ok)
     refreshCounts();
     m_report.pushed = m_run.pushed;
     m_report.pulled = m_run.pulled;
+    m_report.pushBatches = m_run.pushBatches;
+    m_report.preparedSent = m_run.preparedSent;
+    m_report.preparedDropped = m_run.preparedDropped;
     m_report.pending = m_pendingCount;
     m_report.conflicts = m_conflictCount;
     setStatus(Status::UpToDate);

@@ -2,6 +2,7 @@
 
 #include "base/result.h"
 #include "sync/client/apiclient.h"
+#include "sync/client/pushbatch.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -9,6 +10,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <optional>
 
 namespace fieldnotes {
 class KeyStore;
@@ -39,6 +41,9 @@ struct SyncReport
     int conflicts = 0; ///< entries in the conflict log afterwards
     int pending = 0;
     QString cursor;
+    int pushBatches = 0; ///< push requests sent
+    int preparedSent = 0; ///< of them, batches prepared while the previous one was in flight
+    int preparedDropped = 0; ///< prepared batches read again because the outbox changed meanwhile
 };
 
 /**
@@ -140,6 +145,9 @@ Q_SIGNALS:
     void recordsChanged();
     /// The server revoked this device and asked for a wipe; the owner must close the store and wipe it.
     void deviceRevoked();
+    /// The next push batch was read and written while the previous one is in flight (it is sent once that one's
+    /// answer has been applied, if the outbox has not changed meanwhile). For tests and diagnostics.
+    void pushBatchPrepared();
 
 private:
     struct Run
@@ -151,12 +159,17 @@ private:
         int liveNow = 0; ///< records this device shows, kept up to date page by page
         int guardBase = 0;
         int guardDeleted = 0;
+        int pushBatches = 0;
+        int preparedSent = 0;
+        int preparedDropped = 0;
     };
 
     void syncIfOnline();
     void loadAccount();
     void withToken(std::function<void()> next);
     void pushNext();
+    void onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent);
+    void prepareNext(quint64 flight, qint64 afterSeq);
     void pullNext(const QString &cursor);
     void onPage(protocol::PullPage page);
     void fail(const CallError &error);
@@ -196,6 +209,11 @@ private:
     bool m_allowMassDelete = false;
     bool m_massDeleteConfirmed = false;
     int m_pushBatch = 500;
+    /// Push pipelining (decision 0018): one batch in flight at a time; the next one is read and written meanwhile
+    /// and sent when the answer has been applied, unless the outbox changed since it was read.
+    std::optional<PushBatch> m_prepared;
+    quint64 m_flight = 0; ///< the push request in flight, 0 when none
+    quint64 m_flightCounter = 0;
     int m_attempts = 0;
     quint64 m_runCounter = 0;
     Run m_run;

@@ -97,6 +97,31 @@ struct PushRequest
     QList<Mutation> mutations; ///< at most kMaxMutationsPerPush
 };
 
+/**
+ * Writes a push body `{"mutations":[M…]}` from mutations whose `fields` and `base` are JSON objects that QJsonDocument
+ * wrote (Compact; the client's outbox stores them so), without parsing them: they are copied as they are. The body is
+ * byte for byte what encode(PushRequest) writes for the mutations QJsonDocument reads from that text (tst_protocol and
+ * tst_pushbatch check it; the one text that reads back differently, a string starting with U+FEFF, is read and
+ * written again). The other members are written as JSON strings of UTF-8 text, escaped as QJsonDocument escapes them.
+ */
+class PushBodyWriter
+{
+public:
+    explicit PushBodyWriter(qsizetype reserveBytes = 0);
+
+    /// `fields` is ignored for a delete (as in encode); an empty `fields` of an upsert is `{}`; an empty `base` or
+    /// `{}` leaves `base` out (as in encode, whose `base` is a map that is left out when empty).
+    void append(QByteArrayView id, Entity entity, QByteArrayView recordId, Op op, QByteArrayView hlc,
+                QByteArrayView fields, QByteArrayView base);
+    [[nodiscard]] qsizetype count() const { return m_count; }
+    /// The body; the writer is empty afterwards.
+    [[nodiscard]] QByteArray take();
+
+private:
+    QByteArray m_body;
+    qsizetype m_count = 0;
+};
+
 struct PushResponse
 {
     QList<MutationResult> results;

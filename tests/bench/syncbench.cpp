@@ -60,6 +60,8 @@ struct Device
         return error;
     }
 
+    double pushPhaseMs = -1; ///< of the last sync: until it started pulling (its push batches answered)
+
     /// One sync, timed in ms; -1 on failure.
     double sync()
     {
@@ -70,11 +72,21 @@ struct Device
             loop.quit();
         });
         QElapsedTimer timer;
+        // A sync with something to push shows progress from 0 and clears it (-1) when it starts pulling.
+        pushPhaseMs = -1;
+        bool pushing = false;
+        auto phase = QObject::connect(engine.get(), &sync::SyncEngine::progressChanged, &loop, [&] {
+            if (engine->progress() >= 0)
+                pushing = true;
+            else if (pushing && pushPhaseMs < 0)
+                pushPhaseMs = double(timer.nsecsElapsed()) / 1e6;
+        });
         timer.start();
         engine->syncNow();
         loop.exec();
         const double ms = double(timer.nsecsElapsed()) / 1e6;
         QObject::disconnect(connection);
+        QObject::disconnect(phase);
         if (!ok)
             progress(u"sync failed: %1"_s.arg(engine->message()));
         return ok ? ms : -1;
@@ -157,6 +169,8 @@ QJsonObject runSyncBench(const SyncBenchOptions &options, QString *error)
         *error = u"the push failed"_s;
         return {};
     }
+    const double pushPhaseMs = writer.pushPhaseMs;
+    const sync::SyncReport pushReport = writer.engine->lastReport();
 
     // pull_100k: the server holds pullRecords records; a fresh device pulls all of them.
     const int more = options.pullRecords - options.pushRecords - 1;
@@ -207,6 +221,9 @@ QJsonObject runSyncBench(const SyncBenchOptions &options, QString *error)
     const double pullS = pullMs / 1000.0;
     return {{u"push_10k_s"_s, pushMs / 1000.0},
             {u"push_mutations"_s, options.pushRecords + 1},
+            {u"push_phase_s"_s, pushPhaseMs / 1000.0},
+            {u"push_batches"_s, pushReport.pushBatches},
+            {u"push_batches_prepared"_s, pushReport.preparedSent},
             {u"pull_100k_s"_s, pullS},
             {u"pull_records"_s, pulled},
             {u"pull_records_per_s"_s, pulled / pullS},

@@ -488,6 +488,112 @@ private slots:
         QCOMPARE(*store->syncValue(u"server_url"_s), u"https://x.example"_s);
     }
 
+    // The sync engine reads the next push batch while one is in flight and sends it only if the outbox version is
+    // still the one it read before: every change of an outbox row must change it, through this store or another
+    // connection to the same database; reads, pulls and other writes need not.
+    void outboxVersionChangesWithEveryOutboxWrite()
+    {
+        const QString dir = m_dir.filePath(u"version"_s);
+        QDir().mkpath(dir);
+        auto store = *Store::create(dir, m_key, [this] { return m_now; });
+        const auto version = [&store] { return *store->outboxVersion(); };
+        OutboxVersion last = version();
+        const auto changed = [&] {
+            const OutboxVersion now = version();
+            const bool differs = !(now == last);
+            last = now;
+            return differs;
+        };
+
+        const QString account = *store->put(Entity::Account, {}, {{u"name"_s, u"Acme"_s}, {u"segment"_s, u"retail"_s}});
+        QVERIFY(changed()); // a new entry
+        QVERIFY(store->put(Entity::Account, account, {{u"name"_s, u"Acme"_s}}).ok());
+        QVERIFY(!changed()); // nothing changed, nothing written
+        QVERIFY(store->put(Entity::Account, account, {{u"segment"_s, u"b2b"_s}}).ok());
+        QVERIFY(changed()); // the create gives its segment to the new edit
+        QVERIFY(store->put(Entity::Account, account, {{u"segment"_s, u"b2c"_s}}).ok());
+        QVERIFY(changed()); // the edit before is removed
+        QVERIFY(store->pendingMutations(10).ok());
+        QVERIFY(store->pendingMutationTexts(10).ok());
+        QVERIFY(store->pendingCount().ok());
+        QVERIFY(store->get(Entity::Account, account).ok());
+        QVERIFY(store->setSyncValues({{u"cursor"_s, u"c0"_s}}).ok());
+        QVERIFY(store->applyPull({remoteAccount(uuid(70), u"Pulled"_s, stamp(m_now - 10))}, u"c1"_s).ok());
+        QVERIFY(!changed()); // reads, settings and pulls leave the outbox alone
+
+        const QString tag = *store->put(Entity::Tag, {}, {{u"name"_s, u"t"_s}});
+        QVERIFY(changed());
+        QVERIFY(store->remove(Entity::Tag, tag).ok());
+        QVERIFY(changed()); // a delete is appended
+
+        const QList<OutboxEntry> pending = *store->pendingMutations(10);
+        QVERIFY(store->acknowledge({PushAck {pending.first().mutationId, PushAck::Status::Applied, {}, {}}}).ok());
+        QVERIFY(changed());
+        QVERIFY(store->acknowledge({PushAck {pending.at(1).mutationId, PushAck::Status::Superseded, {u"segment"_s}, {}}})
+                    .ok());
+        QVERIFY(changed());
+
+        // Another connection to the same database writes the outbox.
+        {
+            auto other = *Store::open(dir, m_key, [this] { return m_now; });
+            QVERIFY(other->put(Entity::Account, account, {{u"domain"_s, u"acme.example"_s}}).ok());
+        }
+        QVERIFY(changed());
+        QVERIFY(!changed());
+    }
+
+    void outboxVersionChangesWhenEntriesAreRestamped()
+    {
+        const QString dir = m_dir.filePath(u"version-restamp"_s);
+        QDir().mkpath(dir);
+        auto store = *Store::create(dir, m_key, [this] { return m_now + 86'400'000; });
+        QVERIFY(store->put(Entity::Tag, {}, {{u"name"_s, u"early"_s}}).ok());
+        const OutboxVersion before = *store->outboxVersion();
+        QCOMPARE(*store->restampAhead(600'000), 0);
+        QCOMPARE(*store->outboxVersion(), before); // nothing to do, nothing written
+        QVERIFY(store->setClockOffset(-86'400'000).ok());
+        QCOMPARE(*store->restampAhead(600'000), 1);
+        QVERIFY(!(*store->outboxVersion() == before));
+    }
+
+    // Applied and duplicate entries go in one statement; exactly the entries named go, whatever their ids look like.
+    void acknowledgeRemovesExactlyTheEntriesNamed()
+    {
+        auto store = freshStore();
+        QVERIFY(store);
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 12; ++i)
+            items << Store::PutItem {Entity::Tag, {}, {{u"name"_s, u"tag %1"_s.arg(i)}}};
+        QVERIFY(store->putMany(items).ok());
+        const QList<OutboxEntry> pending = *store->pendingMutations(100);
+        QCOMPARE(pending.size(), 12);
+        QList<PushAck> acks;
+        for (int i = 0; i < 12; i += 2)
+            acks << PushAck {pending.at(i).mutationId, i % 4 == 0 ? PushAck::Status::Applied : PushAck::Status::Duplicate,
+                             {}, {}};
+        acks << PushAck {uuid(99), PushAck::Status::Applied, {}, {}}; // not (or no longer) in the outbox
+        acks << PushAck {u"quote\"and\\backslash, \u00e9"_s, PushAck::Status::Duplicate, {}, {}}; // not an id at all
+        auto report = store->acknowledge(acks);
+        QVERIFY(report.ok());
+        QCOMPARE(report->removed, 6);
+        QCOMPARE(report->conflictsAdded, 0);
+        const QList<OutboxEntry> left = *store->pendingMutations(100);
+        QCOMPARE(left.size(), 6);
+        for (int i = 0; i < 6; ++i)
+            QCOMPARE(left.at(i).mutationId, pending.at(2 * i + 1).mutationId);
+        // Acknowledged again (a retried push): nothing more goes.
+        QCOMPARE(store->acknowledge(acks)->removed, 0);
+        // And a mix: applied ones in the statement, a superseded one on its own.
+        report = store->acknowledge({PushAck {left.at(0).mutationId, PushAck::Status::Applied, {}, {}},
+                                     PushAck {left.at(1).mutationId, PushAck::Status::Superseded, {u"name"_s}, {}},
+                                     PushAck {left.at(2).mutationId, PushAck::Status::Duplicate, {}, {}}});
+        QVERIFY(report.ok());
+        QCOMPARE(report->removed, 3);
+        QCOMPARE(report->conflictsAdded, 1);
+        QCOMPARE(*store->pendingCount(), 3);
+        QCOMPARE(*store->verify(), QStringList());
+    }
+
     void laterLocalEditsSortAfterPulledStamps()
     {
         auto store = freshStore();

@@ -5,6 +5,9 @@
 #include "syncdevice.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -46,6 +49,30 @@ private:
     }
 
     static int count(SyncDevice &d, Entity entity) { return d.store->counts()->value(entity); }
+
+    /// How many times the server stored the mutation `mutationId` (its applied_mutations rows); -1 if unreadable.
+    int appliedOnServer(const QString &mutationId) const
+    {
+        const QString connection = u"peek-applied"_s;
+        int count = -1;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+            db.setDatabaseName(m_stack->dbUrl.mid(int(qstrlen("sqlite:"))));
+            db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=30000"_s);
+            if (db.open()) {
+                QSqlQuery q(db);
+                q.prepare(u"SELECT count(*) FROM applied_mutations WHERE mutation_id = ?"_s);
+                q.addBindValue(mutationId);
+                if (q.exec() && q.next())
+                    count = q.value(0).toInt();
+                else
+                    qWarning("appliedOnServer: %s", qPrintable(q.lastError().text()));
+            }
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(connection);
+        return count;
+    }
 
 private slots:
     void initTestCase()
@@ -217,6 +244,118 @@ private slots:
         QVERIFY(b->sync());
         QCOMPARE(count(*b, Entity::Contact), count(*a, Entity::Contact));
         QVERIFY(m_proxy->faultsInjected() >= 3);
+    }
+
+    // Decision 0018: while a push batch is in flight the engine reads and writes the next one, and sends it once the
+    // answer has been applied, unless the outbox changed since it was read. Here autosave rewrites the prepared
+    // batch meanwhile: an edit of the same field removes the earlier, unsent edit from the outbox (decision 0013),
+    // through this store or through another connection to the same database. The server must never get the
+    // removed edit.
+    void aPreparedBatchChangedMeanwhileIsReadAgain_data()
+    {
+        QTest::addColumn<bool>("otherConnection");
+        QTest::newRow("this store") << false;
+        QTest::newRow("another connection") << true;
+    }
+
+    void aPreparedBatchChangedMeanwhileIsReadAgain()
+    {
+        QFETCH(bool, otherConnection);
+        auto options = SyncDevice::testOptions();
+        options.pushBatch = 5;
+        auto a = device(u"marketer"_s, true, options);
+        QVERIFY(a);
+        const QString account = a->put(Entity::Account, {{u"name"_s, u"Prepared"_s}});
+        QVERIFY(a->sync());
+        // Batch 1: five tags. Batch 2, read while batch 1 is in flight: the draft of the segment (alone in its entry)
+        // and four tags. Then two more batches.
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(!a->put(Entity::Tag, {{u"name"_s, u"first %1"_s.arg(i)}}).isEmpty());
+        QVERIFY(a->store->put(Entity::Account, account, {{u"segment"_s, u"draft"_s}}).ok());
+        const QString draft = a->store->pendingMutations(100)->last().mutationId;
+        for (int i = 0; i < 9; ++i)
+            QVERIFY(!a->put(Entity::Tag, {{u"name"_s, u"second %1"_s.arg(i)}}).isEmpty());
+
+        int prepared = 0;
+        QString final;
+        const auto hook = connect(a->engine.get(), &sync::SyncEngine::pushBatchPrepared, this, [&] {
+            if (++prepared != 1)
+                return;
+            // Batch 1 is in flight and batch 2 (with the draft) is prepared: the user types on.
+            std::unique_ptr<Store> other;
+            Store *store = a->store.get();
+            if (otherConnection) {
+                auto opened = Store::open(a->dir.path(), a->key);
+                QVERIFY(opened.ok());
+                other = std::move(*opened);
+                store = other.get();
+            }
+            QVERIFY(store->put(Entity::Account, account, {{u"segment"_s, u"final"_s}}).ok());
+            const QList<OutboxEntry> pending = *store->pendingMutations(100);
+            final = pending.last().mutationId;
+            QVERIFY(std::none_of(pending.begin(), pending.end(),
+                                 [&draft](const OutboxEntry &entry) { return entry.mutationId == draft; }));
+        });
+        QVERIFY(a->sync());
+        disconnect(hook);
+        QVERIFY(prepared >= 1);
+        QVERIFY(!final.isEmpty());
+        QCOMPARE(a->engine->pendingCount(), 0);
+        QCOMPARE(*a->store->conflictCount(), 0);
+
+        // The server never got the draft, only the final edit; every device shows the final one.
+        QCOMPARE(appliedOnServer(draft), 0);
+        QCOMPARE(appliedOnServer(final), 1);
+        auto b = device(u"marketer"_s, true);
+        QVERIFY(b);
+        QVERIFY(b->sync());
+        QCOMPARE(b->store->get(Entity::Account, account)->fields.value(u"segment"_s).toString(), u"final"_s);
+        QCOMPARE(a->store->get(Entity::Account, account)->fields.value(u"segment"_s).toString(), u"final"_s);
+
+        const sync::SyncReport report = a->engine->lastReport();
+        QCOMPARE(report.pushed, 15); // 14 tags and the final edit, each acknowledged once
+        QCOMPARE(report.pushBatches, 3);
+        QCOMPARE(report.preparedDropped, 1); // batch 2, read again after batch 1's answer
+        QCOMPARE(report.preparedSent, 1); // batch 3, prepared while batch 2 was in flight
+    }
+
+    // The same for re-stamping (decision 0017): the device's clock jumped a day ahead after its last contact, so its
+    // new edits are stamped a day ahead. The first batch goes out before the server's answer tells the difference and
+    // is refused; batch 2, prepared meanwhile with those stamps, must be read again after they were re-stamped.
+    void aPreparedBatchIsReadAgainAfterRestamping()
+    {
+        const qint64 dayMs = 24 * 3600 * 1000;
+        qint64 skewMs = 0;
+        auto options = SyncDevice::testOptions();
+        options.pushBatch = 5;
+        auto a = device(u"marketer"_s, true, options,
+                        [&skewMs] { return QDateTime::currentMSecsSinceEpoch() + skewMs; });
+        QVERIFY(a);
+        QVERIFY(a->sync());
+        skewMs = dayMs;
+        for (int i = 0; i < 15; ++i)
+            QVERIFY(!a->put(Entity::Tag, {{u"name"_s, u"stamped ahead %1"_s.arg(i)}}).isEmpty());
+        int prepared = 0;
+        const auto hook = connect(a->engine.get(), &sync::SyncEngine::pushBatchPrepared, this, [&] { ++prepared; });
+        QVERIFY(a->sync());
+        disconnect(hook);
+        QVERIFY(prepared >= 1);
+        QCOMPARE(a->engine->pendingCount(), 0);
+        // Only the first batch was refused (into the conflict log); the ten after it went through.
+        int rejected = 0;
+        for (const ConflictEntry &entry : *a->store->conflicts())
+            rejected += entry.origin == ConflictEntry::Origin::Rejected ? 1 : 0;
+        QCOMPARE(rejected, 5);
+        auto b = device(u"marketer"_s, true);
+        QVERIFY(b);
+        QVERIFY(b->sync());
+        int arrived = 0;
+        for (const Record &tag : *b->store->list(Entity::Tag))
+            arrived += tag.fields.value(u"name"_s).toString().startsWith(u"stamped ahead"_s) ? 1 : 0;
+        QCOMPARE(arrived, 10);
+        QCOMPARE(a->engine->lastReport().pushBatches, 3);
+        QCOMPARE(a->engine->lastReport().preparedDropped, 1);
+        QCOMPARE(a->engine->lastReport().preparedSent, 1);
     }
 
     void serverRestartedInTheMiddle()

@@ -2,7 +2,12 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTest>
+#include <QUuid>
+
+#include <array>
+#include <cmath>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace fieldnotes;
@@ -80,6 +85,88 @@ QByteArray pageOf(const QJsonObject &change)
 QByteArray nested(int depth)
 {
     return "{\"mutations\":" + QByteArray(depth, '[') + "1" + QByteArray(depth, ']') + "}";
+}
+
+// Random text for the push body tests: what JSON must escape (quotes, backslashes, every control character), what it
+// writes as UTF-8 (Latin-1, CJK, right-to-left, combining marks, U+2028, U+FEFF, U+FFFF, pairs for emoji) and, with
+// `loneSurrogates`, what UTF-8 cannot hold (QJsonDocument writes those as \udxxx).
+QString randomText(QRandomGenerator &random, int maxLength, bool loneSurrogates)
+{
+    static const QList<char16_t> specials {u'"', u'\\', u'/', 0x7f, 0x80, 0xa0, 0xe9, 0x5d0, 0x627, 0x301, 0x2028,
+                                           0x2029, 0x4e2d, 0xfeff, 0xfffd, 0xffff};
+    QString text;
+    if (random.bounded(8) == 0)
+        text += QChar(char16_t(0xfeff)); // which Qt's parser drops at the start of a string
+    const int length = int(random.bounded(quint32(maxLength + 1)));
+    while (text.size() < length) {
+        switch (random.bounded(8)) {
+        case 0:
+            text += QChar(char16_t(random.bounded(0x20))); // a control character
+            break;
+        case 1:
+            text += QChar(specials.at(random.bounded(quint32(specials.size()))));
+            break;
+        case 2:
+            text += QString::fromUcs4(std::array<char32_t, 1> {char32_t(0x1f600 + random.bounded(80))}.data(), 1);
+            break;
+        case 3:
+            if (loneSurrogates) {
+                text += QChar(char16_t(random.bounded(2) ? 0xd83d : 0xde00)); // a high or a low one alone
+                break;
+            }
+            [[fallthrough]];
+        default:
+            text += QChar(char16_t(0x20 + random.bounded(0x5f))); // printable ASCII
+        }
+    }
+    return text;
+}
+
+// A member name: any ASCII, control characters, quotes and backslashes included. (Names beyond ASCII are out of
+// scope: QJsonDocument's parser orders them by UTF-8, QJsonObject::insert by UTF-16, so such text does not read back
+// in the order it was written. The outbox's names are field names.)
+QString randomKey(QRandomGenerator &random)
+{
+    QString key;
+    for (int i = 1 + int(random.bounded(8)); i > 0; --i)
+        key += QChar(char16_t(random.bounded(4) == 0 ? random.bounded(0x20) : 0x20 + random.bounded(0x60)));
+    return key;
+}
+
+QJsonValue randomValue(QRandomGenerator &random, int depth)
+{
+    static const QList<double> numbers {0, -0.0, 1, -1, 5, 3.25, -1e-7, 1e20, 1.7976931348623157e308, 5e-324,
+                                        9007199254740993.0, 0.1, 123456789012.0, std::nan(""), INFINITY};
+    switch (random.bounded(depth > 0 ? 8 : 6)) {
+    case 0:
+        return QJsonValue::Null;
+    case 1:
+        return random.bounded(2) == 1;
+    case 2:
+        return numbers.at(random.bounded(quint32(numbers.size())));
+    case 3:
+        return qint64(random.bounded(2000)) - 1000;
+    case 4:
+    case 5:
+        return randomText(random, 40, true);
+    case 6: {
+        QJsonArray array;
+        for (int i = int(random.bounded(4)); i > 0; --i)
+            array.append(randomValue(random, depth - 1));
+        return array;
+    }
+    default: {
+        QJsonObject object;
+        for (int i = int(random.bounded(4)); i > 0; --i)
+            object.insert(randomKey(random), randomValue(random, depth - 1));
+        return object;
+    }
+    }
+}
+
+QByteArray compactObject(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 } // namespace
@@ -287,6 +374,73 @@ private slots:
             QByteArray("{\"results\":[{\"id\":\"" + kId.toUtf8() + "\",\"status\":\"applied\"}]}"));
         QCOMPARE(encode(ApiError {ApiErrorCode::DeviceRevoked, u"revoked"_s, true}),
             QByteArray("{\"error\":\"device_revoked\",\"message\":\"revoked\",\"wipe\":true}"));
+    }
+
+    // The client writes its push body from the outbox's stored JSON text (PushBodyWriter): byte for byte what
+    // encode() writes for the mutations read from that text, as the client read them before (QJsonDocument), for any
+    // content of `fields` (nested, escaped, numbers, lone surrogates, U+FEFF first), any `base`, deletes, and ids and
+    // stamps whose text would need escaping.
+    void pushBodyWriterWritesWhatEncodeWrites()
+    {
+        QRandomGenerator random(20261128);
+        const QList<Entity> entities {Entity::Account, Entity::Contact, Entity::Conversation, Entity::Insight,
+                                      Entity::Tag, Entity::Lead, Entity::Guide};
+        for (int round = 0; round < 300; ++round) {
+            PushRequest request;
+            PushBodyWriter writer;
+            const int count = round == 0 ? 0 : int(random.bounded(6)) + (round % 50 == 0 ? 500 : 1);
+            for (int i = 0; i < count; ++i) {
+                Mutation m;
+                // Ids and stamps are UTF-8 in the outbox: any text but lone surrogates (not UTF-8 at all).
+                const bool oddIds = random.bounded(4) == 0;
+                m.id = oddIds ? randomText(random, 40, false) : QUuid::createUuid().toString(QUuid::WithoutBraces);
+                m.recordId = oddIds ? randomText(random, 40, false) : QUuid::createUuid().toString(QUuid::WithoutBraces);
+                m.entity = entities.at(random.bounded(quint32(entities.size())));
+                m.op = random.bounded(5) == 0 ? Op::Delete : Op::Upsert;
+                m.hlc = Hlc {qint64(random.bounded(2000000000)) * 1000, int(random.bounded(10000)),
+                             u"dev%1"_s.arg(random.bounded(100))};
+                for (int f = int(random.bounded(5)); f > 0; --f)
+                    m.fields.insert(randomKey(random), randomValue(random, 3));
+                QJsonObject base;
+                for (int b = int(random.bounded(3)); b > 0; --b) {
+                    const QString field = randomKey(random);
+                    const bool none = random.bounded(3) == 0;
+                    const Hlc stamp {1'000'000'000'000 + qint64(random.bounded(2000000000)) * 1000, 7, u"dev2"_s};
+                    m.base.insert(field, none ? std::nullopt : std::optional<Hlc>(stamp));
+                    base.insert(field, none ? QJsonValue(QJsonValue::Null) : QJsonValue(stamp.toString()));
+                }
+                // As the outbox holds them: QJsonDocument's compact text (an upsert without a base has "{}"); a
+                // delete has neither (NULL, no base), or both here.
+                const bool stored = m.op == Op::Upsert || random.bounded(2) == 0;
+                if (!stored)
+                    m.base.clear();
+                // The reference: the mutation as read back from that text.
+                Mutation read = m;
+                read.fields = QJsonDocument::fromJson(compactObject(m.fields)).object();
+                read.base.clear();
+                if (stored) {
+                    const QJsonObject baseRead = QJsonDocument::fromJson(compactObject(base)).object();
+                    for (auto it = baseRead.begin(); it != baseRead.end(); ++it)
+                        read.base.insert(it.key(), it.value().isString() ? Hlc::parse(it.value().toString()) : std::nullopt);
+                }
+                request.mutations << read;
+                writer.append(m.id.toUtf8(), m.entity, m.recordId.toUtf8(), m.op, m.hlc.toString().toUtf8(),
+                              stored ? compactObject(m.fields) : QByteArray(),
+                              stored ? compactObject(base) : QByteArray());
+            }
+            QCOMPARE(writer.count(), count);
+            const QByteArray expected = encode(request);
+            const QByteArray written = writer.take();
+            if (written != expected) {
+                qsizetype at = 0;
+                while (at < written.size() && at < expected.size() && written.at(at) == expected.at(at))
+                    ++at;
+                QFAIL(qPrintable(u"round %1: bodies differ at byte %2: %3 | %4"_s.arg(round).arg(at).arg(
+                    QString::fromUtf8(written.mid(std::max<qsizetype>(0, at - 40), 80)),
+                    QString::fromUtf8(expected.mid(std::max<qsizetype>(0, at - 40), 80)))));
+            }
+            QCOMPARE(writer.count(), 0); // take() starts a new body
+        }
     }
 
     void pushRoundTrip()
