@@ -513,15 +513,20 @@ struct ServerStorage::Private
         pool.checkBroken(db);
     }
 
-    /// One chunk of a pruning: the DELETE `sql` in a transaction of its own (IMMEDIATE on SQLite, so that its read
-    /// never fails to become a write), and the rows it deleted.
-    Result<int> deleteChunk(const QString &sql, const QVariantList &binds, const QString &what)
+    /// One chunk of a pruning: the DELETE `sql` with `chunkRows` bound last, in a transaction of its own (IMMEDIATE on
+    /// SQLite, so that its read never fails to become a write), and the rows it deleted. `%1` in `sql` ends the
+    /// subquery that picks the rows: on PostgreSQL, rows another instance has locked are skipped, not waited for.
+    Result<int> deleteChunk(const QString &sql, QVariantList binds, int chunkRows, const QString &what)
     {
+        if (chunkRows < 1)
+            return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
+        binds << chunkRows;
         auto db = pool.get();
         if (!db)
             return db.error();
         QSqlQuery q(*db);
-        if (!exec(q, postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s) || !exec(q, sql, binds)) {
+        if (!exec(q, postgres() ? u"BEGIN"_s : u"BEGIN IMMEDIATE"_s)
+            || !exec(q, sql.arg(postgres() ? u" FOR UPDATE SKIP LOCKED"_s : QString()), binds)) {
             abandon(*db);
             return internal(what);
         }
@@ -1237,16 +1242,10 @@ Result<int> ServerStorage::pruneAppliedMutations(qint64 olderThanMs, int chunkRo
 
 Result<int> ServerStorage::pruneAppliedMutationsChunk(qint64 olderThanMs, int chunkRows)
 {
-    if (chunkRows < 1)
-        return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
-    // Oldest first by the `created` index. On PostgreSQL, rows another instance is deleting right now are skipped
-    // rather than waited for.
-    const QString sql = d->postgres()
-        ? u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id, mutation_id"
-          " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ? FOR UPDATE SKIP LOCKED)"_s
-        : u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id, mutation_id"
-          " FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ?)"_s;
-    return d->deleteChunk(sql, {olderThanMs, chunkRows}, u"prune mutation ids"_s);
+    // Oldest first by the `created` index.
+    return d->deleteChunk(u"DELETE FROM applied_mutations WHERE (device_id, mutation_id) IN (SELECT device_id,"
+                          " mutation_id FROM applied_mutations WHERE created < ? ORDER BY created LIMIT ?%1)"_s,
+        {olderThanMs}, chunkRows, u"prune mutation ids"_s);
 }
 
 // ---- login throttle
@@ -1327,17 +1326,12 @@ Result<int> ServerStorage::pruneLoginFailures(qint64 nowMs, int chunkRows)
 
 Result<int> ServerStorage::pruneLoginFailuresChunk(qint64 nowMs, int chunkRows)
 {
-    if (chunkRows < 1)
-        return makeError(ErrorCode::InvalidInput, u"a prune chunk holds at least one row"_s);
     // Ended windows only (the condition that makes countLoginAttempt start a new one), oldest first. On PostgreSQL a
     // row an attempt is counting right now is skipped; one whose window an attempt just restarted no longer matches
     // when it is locked, so it stays.
-    const QString sql = d->postgres()
-        ? u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
-          " WHERE window_start <= ? ORDER BY window_start LIMIT ? FOR UPDATE SKIP LOCKED)"_s
-        : u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
-          " WHERE window_start <= ? ORDER BY window_start LIMIT ?)"_s;
-    return d->deleteChunk(sql, {nowMs - d->options.loginWindowMs, chunkRows}, u"prune failed logins"_s);
+    return d->deleteChunk(u"DELETE FROM login_failures WHERE key_hash IN (SELECT key_hash FROM login_failures"
+                          " WHERE window_start <= ? ORDER BY window_start LIMIT ?%1)"_s,
+        {nowMs - d->options.loginWindowMs}, chunkRows, u"prune failed logins"_s);
 }
 
 Result<EncodedPullResult> ServerStorage::pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit)
