@@ -136,25 +136,23 @@ const EntitySql &entitySql(Entity entity)
 QByteArray fieldHlcsJson(const QMap<QString, QString> &fieldHlcs)
 {
     QByteArray json;
-    json.reserve(2 + fieldHlcs.size() * 80);
-    const auto append = [&json](QStringView text) {
-        for (QChar c : text)
-            json += char(c.unicode()); // printable ASCII: each entry is checked before it is appended
-    };
+    json.reserve(2 + fieldHlcs.size() * 48);
     json += '{';
     for (auto it = fieldHlcs.begin(); it != fieldHlcs.end(); ++it) {
-        if (!isPlainJsonText(it.key()) || !isPlainJsonText(it.value())) {
+        if (json.size() > 1)
+            json += ',';
+        json += '"';
+        bool plain = appendPlainJsonText(json, it.key());
+        if (plain) {
+            json += "\":\"";
+            plain = appendPlainJsonText(json, it.value());
+        }
+        if (!plain) {
             QJsonObject hlcs;
             for (auto all = fieldHlcs.begin(); all != fieldHlcs.end(); ++all)
                 hlcs.insert(all.key(), all.value());
             return compactJson(hlcs);
         }
-        if (json.size() > 1)
-            json += ',';
-        json += '"';
-        append(it.key());
-        json += "\":\"";
-        append(it.value());
         json += '"';
     }
     json += '}';

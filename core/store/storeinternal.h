@@ -27,14 +27,22 @@ inline QByteArray compactJson(const QJsonObject &object)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
-// Field names, hlc strings and ids never need escaping in JSON: for them, the text is written directly instead of
-// through a QJsonObject (one per record written). Anything else takes the QJsonDocument route.
-inline bool isPlainJsonText(QStringView text)
+/// Appends `text` to `json` if it is plain JSON text (printable ASCII without `"` and `\`) and answers whether it
+/// was; checks and copies in one pass (a pull writes ~20 such texts per record). On false, `json` is unchanged.
+/// Field names, hlc strings and ids never need escaping in JSON: for them, the text is written directly instead of
+/// through a QJsonObject (one per record written). Anything else takes the QJsonDocument route.
+inline bool appendPlainJsonText(QByteArray &json, QStringView text)
 {
+    const qsizetype start = json.size();
+    json.resize(start + text.size());
+    char *out = json.data() + start;
     for (QChar c : text) {
         const char16_t u = c.unicode();
-        if (u < 0x20 || u > 0x7e || u == u'"' || u == u'\\')
+        if (u < 0x20 || u > 0x7e || u == u'"' || u == u'\\') {
+            json.truncate(start);
             return false;
+        }
+        *out++ = char(u);
     }
     return true;
 }
@@ -42,8 +50,6 @@ inline bool isPlainJsonText(QStringView text)
 /// A JSON array of strings, compact: the same text as QJsonDocument writes.
 inline QByteArray jsonStringArray(const QStringList &texts)
 {
-    if (!std::all_of(texts.begin(), texts.end(), [](const QString &t) { return isPlainJsonText(t); }))
-        return QJsonDocument(QJsonArray::fromStringList(texts)).toJson(QJsonDocument::Compact);
     QByteArray json;
     json.reserve(2 + texts.size() * 40);
     json += '[';
@@ -51,7 +57,8 @@ inline QByteArray jsonStringArray(const QStringList &texts)
         if (json.size() > 1)
             json += ',';
         json += '"';
-        json += text.toLatin1(); // printable ASCII, checked above
+        if (!appendPlainJsonText(json, text))
+            return QJsonDocument(QJsonArray::fromStringList(texts)).toJson(QJsonDocument::Compact);
         json += '"';
     }
     json += ']';

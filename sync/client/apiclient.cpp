@@ -353,7 +353,8 @@ void ApiClient::pull(const QString &cursor, int limit, PullDone done)
              auto *watcher = new QFutureWatcher<Result<protocol::PullPage>>(this);
              connect(watcher, &QFutureWatcherBase::finished, this, [watcher, done] {
                  watcher->deleteLater();
-                 Result<protocol::PullPage> decoded = watcher->result();
+                 // Taken, not copied: the future keeps no reference, so the page is freed where its user drops it.
+                 Result<protocol::PullPage> decoded = watcher->future().takeResult();
                  if (!decoded)
                      return done(networkError(CallError::Kind::Protocol,
                                               u"The server's pull answer is not valid: %1"_s.arg(

@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QPointer>
+#include <QThreadPool>
 
 #include <algorithm>
 #include <cmath>
@@ -474,10 +475,18 @@ void SyncEngine::onPage(protocol::PullPage page)
     m_run.pulled += applied->applied;
     m_run.guardDeleted += applied->deletedLive;
     m_run.liveNow += applied->revealed - applied->deletedLive;
+    const bool last = !page.hasMore;
+    QString cursor = std::move(page.cursor);
+    // A page is tens of thousands of small allocations (every field's text and hlc, twice); freeing them took ~10 %
+    // of this thread's time in a pull. A pool thread frees them while this one applies the next page.
+    QThreadPool::globalInstance()->start([changes = std::move(changes), page = std::move(page)]() mutable {
+        changes = {};
+        page = {};
+    });
     if (applied->applied > 0)
         Q_EMIT recordsChanged();
-    if (!page.hasMore) {
-        m_report.cursor = page.cursor;
+    if (last) {
+        m_report.cursor = std::move(cursor);
         finish(true);
     }
 }

@@ -154,7 +154,10 @@ private slots:
         change.fieldHlcs = {{u"name"_s, stamp(m_now - 30)}, {u"domain"_s, stamp(m_now - 40, 2)},
                             {u"segment"_s, stamp(m_now - 50)}};
         RemoteChange odd = remoteAccount(uuid(4), u"Pied Piper"_s, stamp(m_now - 30));
-        odd.fieldHlcs = {{u"name"_s, u"not \"plain\" é"_s}}; // not a stamp: stored as it came, whatever it holds
+        odd.fields.insert(u"domain"_s, u"piedpiper.example"_s);
+        // Not stamps: stored as they came, whatever they hold; the plain one sorts first and is written before the
+        // odd one is met.
+        odd.fieldHlcs = {{u"domain"_s, stamp(m_now - 40)}, {u"name"_s, u"not \"plain\" é"_s}};
         QVERIFY(store->applyPull({change, odd}, u"c1"_s).ok());
         auto record = store->get(Entity::Account, uuid(3));
         QVERIFY(record.ok());
