@@ -268,6 +268,12 @@ QStringList Session::defaultGuideQuestions()
     };
 }
 
+QString Session::defaultGuideId()
+{
+    // Fixed and shared by every team: records are the team's own on the server (its key is team and id).
+    return u"0f1e1d00-9a1d-4e00-8000-000000000001"_s;
+}
+
 void Session::ensureDefaultGuide()
 {
     if (!m_store)
@@ -277,9 +283,12 @@ void Session::ensureDefaultGuide()
     auto guides = m_store->list(Entity::Guide, one);
     if (!guides || !guides->isEmpty())
         return;
-    auto stored = m_store->put(Entity::Guide, QString(),
+    // Two devices that both write it before they sync store the same values: the server counts that as no conflict.
+    auto stored = m_store->put(Entity::Guide, defaultGuideId(),
                                {{u"title"_s, defaultGuideTitle()},
                                 {u"questions"_s, QJsonArray::fromStringList(defaultGuideQuestions())}});
+    if (!stored && stored.error().code == ErrorCode::NotFound)
+        return; // someone in the team deleted it, and this device has seen that: it stays deleted
     if (!stored) {
         setError(stored.error().message);
         return;

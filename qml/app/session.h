@@ -86,7 +86,10 @@ public:
     /// Writes the first interview guide ("Open interview") when the store has none. Capture calls it with this
     /// device's first conversation, not the first run: a device that captures nothing (a sales rep's, which may write
     /// no guide) pushes none for the server to refuse, and a marketer who signs in first gets the team's.
+    /// It has the same id on every device (defaultGuideId()): the marketers of a team who each start a new device
+    /// write one record, which the server keeps once, not a copy per device. Deleted, it is not written again.
     void ensureDefaultGuide();
+    [[nodiscard]] static QString defaultGuideId();
     /// The first guide's title and questions that ensureDefaultGuide() writes (shown until there is a guide).
     [[nodiscard]] static QString defaultGuideTitle();
     [[nodiscard]] static QStringList defaultGuideQuestions();

@@ -231,6 +231,7 @@ private slots:
         // The first conversation wrote the guide it showed.
         auto guides = m_session->store()->list(Entity::Guide);
         QCOMPARE(guides->size(), 1);
+        QCOMPARE(guides->constFirst().id, Session::defaultGuideId()); // the same record on every device
         QCOMPARE(guides->constFirst().fields.value(u"questions"_s).toArray().size(), shown.size());
         QCOMPARE(editor.guideQuestions(), shown);
         editor.setNotes(u"first words"_s);
@@ -255,6 +256,25 @@ private slots:
         QTRY_COMPARE(m_session->state(), Session::State::Unlocked);
         QCOMPARE(m_session->store()->get(Entity::Conversation, id)->fields.value(u"title"_s).toString(),
                  u"Before the lock"_s);
+    }
+
+    void aDeletedDefaultGuideIsNotWrittenAgain()
+    {
+        // Someone in the team deleted the default guide, and this device has pulled that: a new conversation leaves
+        // it deleted, reports no error, and capture shows the built-in questions.
+        Store *store = m_session->store();
+        QVERIFY(store->remove(Entity::Guide, Session::defaultGuideId()).ok());
+        QCOMPARE(store->list(Entity::Guide)->size(), 0);
+        const QString errorBefore = m_session->errorMessage();
+        ConversationEditor editor;
+        editor.setSession(m_session.get());
+        const QString id = editor.createNew();
+        QVERIFY(!id.isEmpty());
+        QCOMPARE(store->list(Entity::Guide)->size(), 0);
+        QCOMPARE(m_session->errorMessage(), errorBefore);
+        QCOMPARE(editor.guideQuestions(), Session::defaultGuideQuestions());
+        editor.close();
+        QVERIFY(store->remove(Entity::Conversation, id).ok()); // the tests below count conversations
     }
 
     void conversationListPagesAndSearches()

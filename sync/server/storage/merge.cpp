@@ -180,24 +180,25 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
         const bool ownValue = storedHlc && storedHlc->deviceId == m.hlc.deviceId;
         const bool concurrent = !ownValue && baseOf(m, field) != storedHlc;
 
+        // A value equal to the one stored is not lost, whichever stamp is newer: two devices that wrote the same
+        // value (the same default guide, a lead both marked won) leave nothing for a person to review.
+        const bool sameValue = storedHlc && record.fields.value(field) == it.value();
         if (!storedHlc || m.hlc > *storedHlc) {
-            if (storedHlc) {
-                if (concurrent) {
-                    // The stored value loses a concurrent edit: keep it.
-                    addConflict(record, field, record.fields.value(field), *storedHlc, seq);
-                } else {
-                    // A plain overwrite by a device that had the current value, and with it every conflict of the
-                    // field recorded up to when that value was stored: those are resolved.
-                    const qint64 knownUpTo = record.fieldSeqs.value(field, 0);
-                    record.conflicts.removeIf(
-                        [&](const StoredConflict &c) { return c.field == field && c.seq <= knownUpTo; });
-                }
+            if (storedHlc && !concurrent) {
+                // A plain overwrite by a device that had the current value, and with it every conflict of the
+                // field recorded up to when that value was stored: those are resolved.
+                const qint64 knownUpTo = record.fieldSeqs.value(field, 0);
+                record.conflicts.removeIf(
+                    [&](const StoredConflict &c) { return c.field == field && c.seq <= knownUpTo; });
+            } else if (storedHlc && !sameValue) {
+                // The stored value loses a concurrent edit: keep it.
+                addConflict(record, field, record.fields.value(field), *storedHlc, seq);
             }
             record.fields.insert(field, it.value());
             record.fieldHlcs.insert(field, m.hlc);
             record.fieldSeqs.insert(field, seq);
             outcome.changed = true;
-        } else if (m.hlc < *storedHlc) {
+        } else if (m.hlc < *storedHlc && !sameValue) {
             outcome.result.lostFields << field;
             if (concurrent && addConflict(record, field, it.value(), m.hlc, seq))
                 outcome.changed = true;

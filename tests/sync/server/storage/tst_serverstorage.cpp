@@ -1584,6 +1584,53 @@ private slots:
         QVERIFY(pullAll(admin).value(id).conflicts.isEmpty());
     }
 
+    void anEqualValueIsNeitherLostNorAConflict()
+    {
+        // Two devices that write the same value concurrently (the default guide each marketer's first capture
+        // writes, a lead both marked won) leave nothing for a person to review, whichever stamp is newer.
+        const QString id = uuid();
+        const Hlc h0 = at(0, u"dev0"_s);
+        one(admin, upsert(Entity::Account, id, h0, {{u"name"_s, u"A"_s}, {u"domain"_s, u"a.example"_s}}));
+        const Hlc h2 = at(2000, u"dev1"_s);
+        QCOMPARE(one(admin, upsert(Entity::Account, id, h2, {{u"name"_s, u"B"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied);
+
+        // Older and concurrent, the same value: applied, nothing lost.
+        const MutationResult older
+            = one(marketer, upsert(Entity::Account, id, at(1000, u"dev2"_s), {{u"name"_s, u"B"_s}}, {{u"name"_s, h0}}));
+        QCOMPARE(older.status, MutationStatus::Applied);
+        QVERIFY(older.lostFields.isEmpty());
+        // Newer and concurrent, the same value: its stamp is kept, the stored value is no conflict.
+        const Hlc h3 = at(3000, u"dev3"_s);
+        QCOMPARE(one(marketer, upsert(Entity::Account, id, h3, {{u"name"_s, u"B"_s}}, {{u"name"_s, h0}})).status,
+            MutationStatus::Applied);
+        Change c = pullAll(admin).value(id);
+        QCOMPARE(c.fields.value(u"name"_s).toString(), u"B"_s);
+        QCOMPARE(c.fieldHlcs.value(u"name"_s), h3);
+        QVERIFY(c.conflicts.isEmpty());
+
+        // In one mutation, an equal field is not lost while a different one is.
+        const MutationResult mixed = one(admin,
+            upsert(Entity::Account, id, at(-500, u"dev4"_s), {{u"name"_s, u"B"_s}, {u"domain"_s, u"d.example"_s}}));
+        QCOMPARE(mixed.status, MutationStatus::Superseded);
+        QCOMPARE(mixed.lostFields, QStringList {u"domain"_s});
+        c = pullAll(admin).value(id);
+        QCOMPARE(c.conflicts.size(), 1);
+        QCOMPARE(c.conflicts.first().field, u"domain"_s);
+
+        // The same record created by two devices that never saw each other's, with the same values.
+        const QString guide = uuid();
+        const QJsonObject fields {{u"title"_s, u"Open interview"_s},
+                                  {u"questions"_s, QJsonArray {u"What do you need?"_s, u"Who else?"_s}}};
+        QCOMPARE(one(marketer, upsert(Entity::Guide, guide, at(2000, u"dev5"_s), fields)).status,
+            MutationStatus::Applied);
+        QCOMPARE(one(admin, upsert(Entity::Guide, guide, at(1000, u"dev6"_s), fields)).status, MutationStatus::Applied);
+        QCOMPARE(one(admin, upsert(Entity::Guide, guide, at(3000, u"dev7"_s), fields)).status, MutationStatus::Applied);
+        c = pullAll(admin).value(guide);
+        QCOMPARE(c.fields, fields);
+        QVERIFY(c.conflicts.isEmpty());
+    }
+
     void ownEarlierValueIsNeverConcurrent()
     {
         // dev1 saved B on top of A, then C on top of B; it dropped the unsent B from its outbox after B had already
