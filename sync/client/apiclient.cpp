@@ -302,15 +302,6 @@ void ApiClient::logout(Done done)
          [done](int, const QByteArray &, std::optional<CallError> error) { done(error); });
 }
 
-void ApiClient::push(const protocol::PushRequest &request, PushDone done)
-{
-    QStringList ids;
-    ids.reserve(request.mutations.size());
-    for (const protocol::Mutation &m : request.mutations)
-        ids << m.id;
-    push(protocol::encode(request), ids, std::move(done));
-}
-
 void ApiClient::push(const QByteArray &body, const QStringList &ids, PushDone done, std::function<void()> sent)
 {
     send("POST", u"/v1/sync/push"_s, body, true,

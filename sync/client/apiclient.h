@@ -85,7 +85,6 @@ public:
 
     void login(const protocol::LoginRequest &request, LoginDone done);
     void logout(Done done);
-    void push(const protocol::PushRequest &request, PushDone done);
     /// A push of a body written already (PushBatch): `ids` are its mutations' ids in order, which the answer must
     /// name in that order (an answer about any other mutation is a Kind::Protocol error, and nothing is
     /// acknowledged). `sent` (optional) runs once when the whole request has been written to the connection.
