@@ -78,6 +78,11 @@ SalesView salesView(const StoredRecord &record)
 
 MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, qint64 seq, const MergeOptions &options)
 {
+    // What the wire's decoder guarantees, checked again for callers that build mutations themselves: the stamp is
+    // stored and sent to every device of the team, and a device refuses a page with a stamp it cannot read.
+    if (!Hlc::parse(m.hlc.toString()))
+        return rejected(m, u"bad_request"_s, u"the hlc is not valid"_s);
+
     // The clock: a stamp far ahead would win every later edit for as long as it stays ahead.
     if (m.hlc.millis > options.serverNowMs + options.maxClockAheadMs) {
         return rejected(m, u"bad_request"_s,

@@ -1492,6 +1492,23 @@ private slots:
         QCOMPARE(results.first().status, MutationStatus::Rejected);
     }
 
+    void unreadableStampsAreRejected()
+    {
+        // The HTTP decoder refuses these; a caller of ServerStorage::push that builds its own mutations must not
+        // store a stamp that every device of the team would then refuse to read.
+        const QString id = uuid();
+        for (const Hlc &bad : {Hlc {kNow, 0, u"no spaces"_s}, Hlc {kNow, 0, QString()}, Hlc {kNow, 10000, u"d"_s},
+                               Hlc {-1, 0, u"d"_s}, Hlc {kNow, 0, QString(65, u'd')}}) {
+            const MutationResult r = one(admin, upsert(Entity::Account, id, bad, {{u"name"_s, u"A"_s}}));
+            QCOMPARE(r.status, MutationStatus::Rejected);
+            QCOMPARE(r.error, u"bad_request"_s);
+        }
+        QVERIFY(pullAll(admin).isEmpty());
+        QCOMPARE(one(admin, upsert(Entity::Account, id, Hlc {kNow, 9999, QString(64, u'd')}, {{u"name"_s, u"A"_s}}))
+                     .status,
+            MutationStatus::Applied);
+    }
+
     // ---- merge
 
     void lastWriterWinsPerFieldOutOfOrder()
