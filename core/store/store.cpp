@@ -3,14 +3,18 @@
 #include "base/securebuffer.h"
 #include "records/validator.h"
 #include "store/migrations.h"
+#include "store/searchrank.h"
 #include "store/storeinternal.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
+
+#include <limits>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -24,6 +28,42 @@ constexpr char16_t kHitStart = 0xE000; // private-use marks around hits in FTS s
 constexpr char16_t kHitEnd = 0xE001;
 constexpr int kMaxSearchTerms = 32;
 constexpr int kMaxRankedMatches = 500;
+
+// The shortest prefix whose snippets are read apart, for the kept rows only (Store::rankMatches).
+constexpr qsizetype kShortestPrefixReadApart = 4;
+
+// Whether the ranking pass of `query` (ftsQuery) reads every snippet: its last term is a prefix (the word being
+// typed, from its second letter on; decision 0004) of two or three characters. The search table has no prefix
+// indexes (decision 0020): each MATCH of a prefix term merges the doclists of every term it starts. Two letters
+// start hundreds of terms, and a second MATCH for the kept rows' snippets costs more than the snippets of every
+// ranked row; three letters cost as much either way; four and more start a few, and the second MATCH costs less.
+// Characters are counted as typed, not as the tokenizer folds them: an estimate.
+bool snippetsInRankingPass(const QString &query)
+{
+    if (!query.endsWith(u"\"*"_s))
+        return false;
+    const qsizetype open = query.lastIndexOf(u'"', query.size() - 3);
+    return query.size() - 2 - (open + 1) < kShortestPrefixReadApart;
+}
+
+// A snippet as FTS5 writes it, with kHitStart/kHitEnd around each hit, into the hit's text and highlights.
+void setSnippet(SearchHit &hit, const QString &marked)
+{
+    hit.snippet.clear();
+    hit.highlights.clear();
+    int start = -1;
+    for (QChar c : marked) {
+        if (c == kHitStart) {
+            start = int(hit.snippet.size());
+        } else if (c == kHitEnd) {
+            if (start >= 0)
+                hit.highlights.append({start, int(hit.snippet.size()) - start});
+            start = -1;
+        } else {
+            hit.snippet += c;
+        }
+    }
+}
 
 bool isListType(FieldType type)
 {
@@ -233,6 +273,8 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
     if (auto r = db.enableWal(); !r)
         return r.error();
     if (auto r = Migrations::migrate(db); !r)
+        return r.error();
+    if (auto r = SearchRank::install(db); !r)
         return r.error();
 
     QString deviceId;
@@ -694,43 +736,96 @@ Result<QList<SearchHit>> Store::search(const QString &text, int limit)
     const QString query = ftsQuery(text);
     if (query.isEmpty() || limit <= 0)
         return hits;
+    auto matches = rankMatches(query, limit);
+    if (!matches)
+        return matches.error();
+    if (auto r = readSnippets(query, *matches); !r)
+        return r.error();
+    hits.reserve(matches->size());
+    for (SearchMatch &match : *matches)
+        hits << std::move(match.hit);
+    return hits;
+}
+
+Result<QList<Store::SearchMatch>> Store::rankMatches(const QString &query, int limit)
+{
     // FTS5 scores every match before it can sort; a word in most records makes that slow. So the ranking
     // considers the newest kMaxRankedMatches matches only (decision 0004): fast, and recent notes matter most.
     // They are read in one pass, newest first (FTS5 walks its doclists in rowid order and stops at the LIMIT), and
-    // sorted here. Each MATCH of a prefix term merges the doclists of every term it starts: a first pass for the
-    // newest kMaxRankedMatches-th rowid and a second for `ORDER BY rank` above it did that twice (bm25 a third
-    // time, for the term's document count), ~150 ms for a two-letter prefix at 100k records, ~80 ms now.
-    // Ties keep FTS5's order for `ORDER BY rank` (older first). fieldnotes-bench app measures it (performance.md).
-    auto stmt = m_db.cached(QByteArrayLiteral(
-        "SELECT d.entity, d.record_id, h.snip FROM ("
-        "  SELECT rowid, bm25(search, 5.0, 1.0, 1.0) AS score,"
-        "         snippet(search, -1, char(57344), char(57345), '…', 24) AS snip"
-        "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
-        ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"));
+    // sorted here; ties keep FTS5's order for `ORDER BY rank` (older first). fieldnotes_rank is bm25 without the
+    // scan of every match that only scales the scores of a one-word query (SearchRank, decision 0020).
+    // Snippets cost ~25 us each over 1-4 KB notes, and a caller keeps a fraction of the rows (a page of hits, one
+    // per conversation): readSnippets() reads them for those rows only, with a second MATCH. For a prefix term FTS5
+    // merges the doclists of every term it starts for each MATCH, whatever its rowid range: for a prefix of two
+    // letters that second merge costs more than the snippets of every row in this pass (~30 % more per query at
+    // 100k records, warm), for three as much, so those are read here (snippetsInRankingPass; docs/performance.md).
+    const bool snippetsNow = snippetsInRankingPass(query);
+    auto stmt = snippetsNow
+        ? m_db.cached(QByteArrayLiteral(
+              "SELECT h.rowid, d.entity, d.record_id, h.snip FROM ("
+              "  SELECT rowid, fieldnotes_rank(search, 5.0, 1.0, 1.0) AS score,"
+              "         snippet(search, -1, char(57344), char(57345), '…', 24) AS snip"
+              "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
+              ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"))
+        : m_db.cached(QByteArrayLiteral(
+              "SELECT h.rowid, d.entity, d.record_id FROM ("
+              "  SELECT rowid, fieldnotes_rank(search, 5.0, 1.0, 1.0) AS score"
+              "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
+              ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"));
     if (!stmt)
         return stmt.error();
     stmt->bind(1, query).bind(2, qint64(limit)).bind(3, qint64(kMaxRankedMatches));
+    QList<SearchMatch> matches;
     if (auto rows = stmt->forEachRow([&] {
-        SearchHit hit;
-        hit.entity = entityFromName(stmt->text(0)).value_or(Entity::Account);
-        hit.id = stmt->text(1);
-        const QString marked = stmt->text(2);
-        int start = -1;
-        for (QChar c : marked) {
-            if (c == kHitStart) {
-                start = int(hit.snippet.size());
-            } else if (c == kHitEnd) {
-                if (start >= 0)
-                    hit.highlights.append({start, int(hit.snippet.size()) - start});
-                start = -1;
-            } else {
-                hit.snippet += c;
-            }
+        SearchMatch match;
+        match.docid = stmt->integer(0);
+        match.hit.entity = entityFromName(stmt->text(1)).value_or(Entity::Account);
+        match.hit.id = stmt->text(2);
+        if (snippetsNow) {
+            setSnippet(match.hit, stmt->text(3));
+            match.hasSnippet = true;
         }
-        hits << hit;
+        matches << std::move(match);
     }); !rows)
         return rows.error();
-    return hits;
+    return matches;
+}
+
+Result<void> Store::readSnippets(const QString &query, QList<SearchMatch> &matches)
+{
+    QHash<qint64, SearchMatch *> wanted;
+    QByteArray docids = "[";
+    qint64 first = std::numeric_limits<qint64>::max();
+    qint64 last = std::numeric_limits<qint64>::min();
+    for (SearchMatch &match : matches) {
+        if (match.hasSnippet)
+            continue;
+        wanted.insert(match.docid, &match);
+        if (docids.size() > 1)
+            docids += ',';
+        docids += QByteArray::number(match.docid);
+        first = std::min(first, match.docid);
+        last = std::max(last, match.docid);
+    }
+    if (wanted.isEmpty())
+        return {};
+    docids += ']';
+    // The rowid range is FTS5's (it walks the doclists from the first to the last); `+rowid IN` is SQLite's, checked
+    // before the snippet column is computed: only the wanted rows pay for one.
+    auto stmt = m_db.cached(QByteArrayLiteral(
+        "SELECT rowid, snippet(search, -1, char(57344), char(57345), '…', 24) FROM search"
+        " WHERE search MATCH ?1 AND rowid BETWEEN ?2 AND ?3 AND +rowid IN (SELECT value FROM json_each(?4))"));
+    if (!stmt)
+        return stmt.error();
+    stmt->bind(1, query).bind(2, first).bind(3, last).bind(4, docids);
+    if (auto rows = stmt->forEachRow([&] {
+        if (SearchMatch *match = wanted.value(stmt->integer(0))) {
+            setSnippet(match->hit, stmt->text(1));
+            match->hasSnippet = true;
+        }
+    }); !rows)
+        return rows.error();
+    return {};
 }
 
 Result<QMap<Entity, int>> Store::counts()

@@ -374,6 +374,17 @@ private:
     Result<void> indexForSearch(const Record &record);
     Result<void> removeFromSearch(const QString &id);
     Result<void> deleteSearchRow(qint64 docid);
+    /** A ranked match of the search index; its snippet is read with it or later (readSnippets). */
+    struct SearchMatch
+    {
+        qint64 docid = 0;
+        SearchHit hit;
+        bool hasSnippet = false;
+    };
+    /// The best `limit` of the newest kMaxRankedMatches matches of an FTS query (ftsQuery), best first.
+    Result<QList<SearchMatch>> rankMatches(const QString &query, int limit);
+    /// Reads the snippets of the matches that have none yet: only of the rows a caller keeps.
+    Result<void> readSnippets(const QString &query, QList<SearchMatch> &matches);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
     /// Takes the fields of a new local edit out of the record's earlier outbox edits (their values were never
     /// seen elsewhere or are overwritten anyway) and gives the edit their base instead; decision 0013.

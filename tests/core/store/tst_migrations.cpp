@@ -41,6 +41,14 @@ private slots:
                              " '6f1c2d3e-0000-4000-8000-000000000001', 'Visit', 'cold chain audit');"
                              "INSERT INTO meta (key, value) VALUES ('device_id', 'd');")
                         .ok());
+            // Indexed as the store indexes it, with the version's search table (v2 on).
+            if (from >= 2) {
+                QVERIFY(db->exec("INSERT INTO search_docs (docid, entity, record_id) VALUES "
+                                 "(7, 'conversation', '6f1c2d3e-0000-4000-8000-000000000002');"
+                                 "INSERT INTO search (rowid, title, body, extra) VALUES "
+                                 "(7, 'Visit', 'cold chain audit', '');")
+                            .ok());
+            }
         }
         auto store = Store::open(dir.path(), key);
         QVERIFY2(store.ok(), store.ok() ? "" : qPrintable(store.error().message));
@@ -51,6 +59,25 @@ private slots:
         if (from < 2) {
             QCOMPARE((*store)->search(u"polar"_s)->size(), 1);
             QCOMPARE((*store)->search(u"audit"_s)->size(), 1);
+        }
+        // What the search index held before the upgrade (v2 on) is found, ranked by fieldnotes_rank with its
+        // snippet (decision 0020): as words, and as the prefixes of a word being typed.
+        if (from >= 2) {
+            for (const QString &text : {u"audit"_s, u"au"_s, u"aud"_s, u"audi"_s, u"cold ch"_s, u"visit"_s}) {
+                auto hits = (*store)->search(text);
+                QVERIFY(hits.ok());
+                QCOMPARE(hits->size(), 1);
+                QCOMPARE(hits->constFirst().id, u"6f1c2d3e-0000-4000-8000-000000000002"_s);
+            }
+            // Snippets read in the ranking pass (the last word a prefix) and for the kept rows (an exact word).
+            for (const QString &text : {u"chain au"_s, u"chain audit"_s}) {
+                auto conversations = (*store)->searchConversations(text, 10);
+                QVERIFY(conversations.ok());
+                QCOMPARE(conversations->size(), 1);
+                QCOMPARE(conversations->constFirst().hit.snippet, u"cold chain audit"_s);
+                const QList<std::pair<int, int>> marks{{5, 5}, {11, 5}};
+                QCOMPARE(conversations->constFirst().hit.highlights, marks);
+            }
         }
         // v3: the conflict log and the sync state work on an upgraded store.
         QCOMPARE(*(*store)->conflictCount(), 0);

@@ -1,5 +1,6 @@
 #include "base/securebuffer.h"
 #include "records/validator.h"
+#include "store/searchrank.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -8,6 +9,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,6 +27,49 @@ QByteArray fileHash(const QString &path)
     if (!file.open(QIODevice::ReadOnly))
         return {};
     return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+}
+
+// Search as it was before decision 0020, as the reference: one pass, FTS5's own bm25() and a snippet for each of the
+// newest 500 matches.
+QList<SearchHit> referenceSearch(Database &db, const QString &text, int limit)
+{
+    QList<SearchHit> hits;
+    const QString query = Store::ftsQuery(text);
+    if (query.isEmpty())
+        return hits;
+    auto stmt = db.prepare("SELECT d.entity, d.record_id, h.snip FROM ("
+                           "  SELECT rowid, bm25(search, 5.0, 1.0, 1.0) AS score,"
+                           "         snippet(search, -1, char(57344), char(57345), '…', 24) AS snip"
+                           "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT 500"
+                           ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2");
+    if (!stmt)
+        return hits;
+    stmt->bind(1, query).bind(2, qint64(limit));
+    (void)stmt->forEachRow([&] {
+        SearchHit hit;
+        hit.entity = entityFromName(stmt->text(0)).value_or(Entity::Account);
+        hit.id = stmt->text(1);
+        int start = -1;
+        for (QChar c : stmt->text(2)) {
+            if (c == QChar(0xE000)) {
+                start = int(hit.snippet.size());
+            } else if (c == QChar(0xE001)) {
+                hit.highlights.append({start, int(hit.snippet.size()) - start});
+            } else {
+                hit.snippet += c;
+            }
+        }
+        hits << hit;
+    });
+    return hits;
+}
+
+QString describe(const SearchHit &hit)
+{
+    QStringList marks;
+    for (const auto &[start, length] : hit.highlights)
+        marks << u"%1+%2"_s.arg(start).arg(length);
+    return u"%1 %2 [%3] %4"_s.arg(entityName(hit.entity), hit.id, marks.join(u','), hit.snippet);
 }
 
 } // namespace
@@ -252,6 +298,137 @@ private slots:
         QVERIFY2(rows->toInt() < 30, qPrintable(u"%1 rows in the FTS index"_s.arg(rows->toInt())));
         QCOMPARE(store->search(u"edited"_s, 200)->size(), 100);
         QCOMPARE(store->search(u"offline"_s, 300)->size(), 200);
+    }
+
+    void searchGivesWhatBm25AndEverySnippetGave()
+    {
+        // Decision 0020: fieldnotes_rank instead of bm25() and snippets read apart for the rows returned when the
+        // last word is exact (in the ranking pass when it is a prefix) change no hit, order, snippet or highlight.
+        // A vocabulary with words in most records (IDFs clamped), in some (IDFs that weigh the words of a query
+        // against each other) and prefixes that start several words; more than 500 matches for the common ones.
+        // Each query's last word is exact (its snippets read with a second MATCH) or a prefix of 2, 3 or more
+        // letters (read in the ranking pass); a single letter typed after a word is no term (the exact path).
+        auto store = freshStore(u"reference"_s);
+        QVERIFY(store);
+        const QStringList common{u"customer"_s, u"pricing"_s, u"team"_s};
+        const QStringList some{u"price"_s,     u"prices"_s,    u"priority"_s, u"process"_s,  u"onboarding"_s,
+                               u"training"_s,  u"trainer"_s,   u"trial"_s,    u"salesforce"_s, u"sales"_s,
+                               u"migration"_s, u"migrate"_s,   u"offline"_s,  u"sync"_s,     u"synchronise"_s,
+                               u"churn"_s,     u"channel"_s,   u"café"_s,     u"cafeteria"_s, u"Zürich"_s};
+        const QStringList filler{u"the"_s, u"a"_s, u"we"_s, u"said"_s, u"about"_s, u"next"_s, u"quarter"_s, u"and"_s};
+        QRandomGenerator random(20240611);
+        const auto sentence = [&](int words) {
+            QStringList out;
+            for (int i = 0; i < words; ++i) {
+                const quint32 roll = random.bounded(100);
+                if (roll < 12)
+                    out << common.at(random.bounded(int(common.size())));
+                else if (roll < 40)
+                    out << some.at(random.bounded(int(some.size())));
+                else
+                    out << filler.at(random.bounded(int(filler.size())));
+            }
+            return out.join(u' ');
+        };
+        QList<Store::PutItem> conversations;
+        for (int i = 0; i < 150; ++i) {
+            const QJsonObject fields{{u"title"_s, sentence(3)}, {u"notes"_s, sentence(40 + int(random.bounded(120)))}};
+            conversations << Store::PutItem{Entity::Conversation, {}, fields};
+        }
+        auto conversationIds = store->putMany(conversations);
+        QVERIFY(conversationIds.ok());
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 900; ++i) {
+            QJsonObject fields{{u"kind"_s, u"need"_s}, {u"text"_s, sentence(10 + int(random.bounded(30)))}};
+            if (random.bounded(2) == 0)
+                fields.insert(u"quote"_s, sentence(8));
+            if (random.bounded(10) < 8)
+                fields.insert(u"conversation_id"_s, conversationIds->at(random.bounded(int(conversationIds->size()))));
+            items << Store::PutItem{Entity::Insight, {}, fields};
+        }
+        for (int i = 0; i < 20; ++i)
+            items << Store::PutItem{Entity::Account, {}, {{u"name"_s, sentence(2)}, {u"segment"_s, sentence(1)}}};
+        QVERIFY(store->putMany(items).ok());
+
+        auto db = Database::open(Store::databaseFiles(m_dir.filePath(u"reference"_s)).constFirst(), m_key,
+                                 Database::OpenMode::Existing);
+        QVERIFY(db.ok());
+        const QStringList texts{u"pr"_s,         u"pri"_s,           u"pric"_s,         u"pricing"_s,
+                                u"pricing "_s,   u"customer"_s,      u"sa"_s,           u"sales"_s,
+                                u"salesforce mi"_s, u"salesforce migr"_s, u"onboarding tr"_s, u"onboarding training"_s,
+                                u"offline sy"_s, u"offline synchronise"_s, u"churn channel"_s, u"customer pri"_s,
+                                u"cafe"_s,       u"caf"_s,           u"zur"_s,          u"trial prices pro"_s,
+                                u"customer p"_s, u"churn channel c"_s, u"pricing team"_s,  u"zürich"_s};
+        for (const QString &text : texts) {
+            const QList<SearchHit> expected = referenceSearch(*db, text, 1000);
+            QVERIFY2(!expected.isEmpty(), qPrintable(text));
+            for (int limit : {1000, 20}) {
+                auto hits = store->search(text, limit);
+                QVERIFY(hits.ok());
+                QCOMPARE(hits->size(), std::min<qsizetype>(expected.size(), limit));
+                for (qsizetype i = 0; i < hits->size(); ++i)
+                    QCOMPARE(describe(hits->at(i)), describe(expected.at(i)));
+            }
+            // searchConversations: the best hit of each conversation among the best 4 * limit, in that order.
+            for (int limit : {100, 7}) {
+                QList<std::pair<QString, SearchHit>> wanted;
+                QSet<QString> seen;
+                for (const SearchHit &hit : expected.mid(0, limit * 4)) {
+                    QString conversation = hit.entity == Entity::Conversation ? hit.id : QString();
+                    if (hit.entity == Entity::Insight) {
+                        const Record insight = *store->get(Entity::Insight, hit.id);
+                        conversation = insight.fields.value(u"conversation_id"_s).toString();
+                    }
+                    if (conversation.isEmpty() || seen.contains(conversation))
+                        continue;
+                    seen.insert(conversation);
+                    wanted.append({conversation, hit});
+                    if (wanted.size() == limit)
+                        break;
+                }
+                auto found = store->searchConversations(text, limit);
+                QVERIFY(found.ok());
+                QCOMPARE(found->size(), wanted.size());
+                for (qsizetype i = 0; i < found->size(); ++i) {
+                    QCOMPARE(found->at(i).conversationId, wanted.at(i).first);
+                    QCOMPARE(describe(found->at(i).hit), describe(wanted.at(i).second));
+                }
+            }
+        }
+
+        // The ranking function itself: bm25's scores, bit for bit, when a query has several words (one of them in
+        // most rows, whose count stops at half of them); for one word, the same order.
+        QVERIFY(SearchRank::install(*db).ok());
+        for (const QString &text :
+             {u"customer pri"_s, u"onboarding tr"_s, u"salesforce migration"_s, u"pricing team"_s}) {
+            auto stmt = db->prepare("SELECT bm25(search, 5.0, 1.0, 1.0), fieldnotes_rank(search, 5.0, 1.0, 1.0) "
+                                    "FROM search WHERE search MATCH ?");
+            QVERIFY(stmt.ok());
+            stmt->bind(1, Store::ftsQuery(text));
+            int rows = 0;
+            QVERIFY(stmt->forEachRow([&] {
+                ++rows;
+                QCOMPARE(stmt->real(1), stmt->real(0));
+            }).ok());
+            QVERIFY2(rows > 0, qPrintable(text));
+        }
+        for (const QString &text : {u"pr"_s, u"customer"_s, u"onboarding"_s}) {
+            const auto order = [&](const char *sql) {
+                QList<qint64> rowids;
+                auto stmt = db->prepare(sql);
+                if (!stmt)
+                    return rowids;
+                stmt->bind(1, Store::ftsQuery(text));
+                (void)stmt->forEachRow([&] { rowids << stmt->integer(0); });
+                return rowids;
+            };
+            const auto byBm25 = order("SELECT rowid FROM search WHERE search MATCH ? "
+                                      "ORDER BY bm25(search, 5.0, 1.0, 1.0), rowid");
+            QVERIFY(!byBm25.isEmpty());
+            QCOMPARE(order("SELECT rowid FROM search WHERE search MATCH ? "
+                           "ORDER BY fieldnotes_rank(search, 5.0, 1.0, 1.0), rowid"),
+                     byBm25);
+        }
     }
 
     void searchRanksTheNewestMatchesOnly()
