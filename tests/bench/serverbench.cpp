@@ -445,7 +445,6 @@ private:
     QElapsedTimer m_clock;
     qint64 m_deadlineMs = 0;
     int m_active = 0;
-    int m_outstanding = 0;
 };
 
 void BackendRun::countError(const QString &kind, const QString &detail)

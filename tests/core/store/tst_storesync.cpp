@@ -423,11 +423,11 @@ private slots:
     void editsStampedAheadGetTheTeamsTimeInTheirOrder()
     {
         // A device whose clock is a day ahead captures offline before its first contact with a server.
-        const qint64 dayMs = 86'400'000;
+        constexpr qint64 dayMs = 86'400'000; // constexpr: lambdas use it without capturing it
         const qint64 limitMs = 600'000;
         const QString dir = m_dir.filePath(u"ahead"_s);
         QDir().mkpath(dir);
-        auto store = *Store::create(dir, m_key, [this, dayMs] { return m_now + dayMs; });
+        auto store = *Store::create(dir, m_key, [this] { return m_now + dayMs; });
         QVERIFY(store->restampAhead(limitMs).ok()); // a correct clock: nothing to do
         const QString insight = *store->put(Entity::Insight, {}, {{u"kind"_s, u"need"_s}, {u"text"_s, u"first"_s}});
         QVERIFY(store->put(Entity::Insight, insight, {{u"text"_s, u"second"_s}}).ok()); // text is kept in the create
@@ -474,7 +474,7 @@ private slots:
 
         // Also after reopening.
         store.reset();
-        auto reopened = *Store::open(dir, m_key, [this, dayMs] { return m_now + dayMs; });
+        auto reopened = *Store::open(dir, m_key, [this] { return m_now + dayMs; });
         QVERIFY(reopened->put(Entity::Tag, {}, {{u"name"_s, u"after"_s}}).ok());
         QVERIFY(Hlc::parse(reopened->pendingMutations(10)->last().hlc)->millis <= m_now + limitMs);
         QCOMPARE(*reopened->verify(), QStringList());

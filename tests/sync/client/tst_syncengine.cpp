@@ -324,7 +324,7 @@ private slots:
     // is refused; batch 2, prepared meanwhile with those stamps, must be read again after they were re-stamped.
     void aPreparedBatchIsReadAgainAfterRestamping()
     {
-        const qint64 dayMs = 24 * 3600 * 1000;
+        constexpr qint64 dayMs = 24 * 3600 * 1000;
         qint64 skewMs = 0;
         auto options = SyncDevice::testOptions();
         options.pushBatch = 5;
@@ -514,11 +514,11 @@ private slots:
 
     void wrongDeviceClockIsCorrectedByTheServersClock()
     {
-        const qint64 dayMs = 24 * 3600 * 1000;
+        constexpr qint64 dayMs = 24 * 3600 * 1000;
         auto ahead = device(u"marketer"_s, false, SyncDevice::testOptions(),
-                            [dayMs] { return QDateTime::currentMSecsSinceEpoch() + dayMs; });
+                            [] { return QDateTime::currentMSecsSinceEpoch() + dayMs; });
         auto behind = device(u"marketer"_s, false, SyncDevice::testOptions(),
-                             [dayMs] { return QDateTime::currentMSecsSinceEpoch() - dayMs; });
+                             [] { return QDateTime::currentMSecsSinceEpoch() - dayMs; });
         QVERIFY(ahead && behind);
         QVERIFY(std::abs(ahead->store->clockOffset() + dayMs) < 10000);
         QVERIFY(std::abs(behind->store->clockOffset() - dayMs) < 10000);
@@ -540,9 +540,9 @@ private slots:
     {
         // Captured offline on a device whose clock is a day ahead, before it ever talked to a server: the server
         // would refuse those stamps; the engine gives them the team's time before pushing.
-        const qint64 dayMs = 24 * 3600 * 1000;
+        constexpr qint64 dayMs = 24 * 3600 * 1000;
         auto ahead = std::make_unique<SyncDevice>();
-        QVERIFY(ahead->open(SyncDevice::testOptions(), [dayMs] { return QDateTime::currentMSecsSinceEpoch() + dayMs; }));
+        QVERIFY(ahead->open(SyncDevice::testOptions(), [] { return QDateTime::currentMSecsSinceEpoch() + dayMs; }));
         const QString id = ahead->put(Entity::Account, {{u"name"_s, u"Early bird"_s}});
         QVERIFY(!id.isEmpty());
         QVERIFY(ahead->store->put(Entity::Account, id, {{u"segment"_s, u"retail"_s}}).ok());
