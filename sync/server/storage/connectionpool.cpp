@@ -9,14 +9,26 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace fieldnotes::server {
 
+// The names of a pool's connections in every thread, and their statements (destroyed before their connection).
 struct ConnectionPool::Registry
 {
     QMutex mutex;
     QSet<QString> names;
+    std::unordered_map<QString, std::unique_ptr<StatementCache>> statements;
+
+    // Call with the mutex held.
+    void remove(const QString &name)
+    {
+        statements.erase(name);
+        if (names.remove(name))
+            QSqlDatabase::removeDatabase(name);
+    }
 };
 
 namespace {
@@ -31,6 +43,7 @@ struct ThreadConnections
     {
         std::weak_ptr<ConnectionPool::Registry> registry;
         QString name;
+        StatementCache *statements = nullptr; ///< owned by the registry
     };
     QHash<quint64, Entry> entries;
 
@@ -39,8 +52,7 @@ struct ThreadConnections
         for (const Entry &entry : std::as_const(entries)) {
             if (auto registry = entry.registry.lock()) {
                 QMutexLocker lock(&registry->mutex);
-                if (registry->names.remove(entry.name))
-                    QSqlDatabase::removeDatabase(entry.name);
+                registry->remove(entry.name);
             }
         }
     }
@@ -116,7 +128,10 @@ ConnectionPool::ConnectionPool(DbConfig config)
 
 ConnectionPool::~ConnectionPool()
 {
+    // The threads that used this pool are idle now (their connections may not be used once it is gone); their
+    // statements go before their connections.
     QMutexLocker lock(&m_registry->mutex);
+    m_registry->statements.clear();
     for (const QString &name : std::as_const(m_registry->names))
         QSqlDatabase::removeDatabase(name);
     m_registry->names.clear();
@@ -133,8 +148,7 @@ Result<QSqlDatabase> ConnectionPool::get()
         // Closed after a broken link: drop it and connect anew.
         db = QSqlDatabase();
         QMutexLocker lock(&m_registry->mutex);
-        if (m_registry->names.remove(it->name))
-            QSqlDatabase::removeDatabase(it->name);
+        m_registry->remove(it->name);
         t_connections.entries.erase(it);
     }
 
@@ -180,12 +194,22 @@ Result<QSqlDatabase> ConnectionPool::get()
         QSqlDatabase::removeDatabase(name);
         return dbError(failure);
     }
+    QSqlDatabase db = QSqlDatabase::database(name, false);
+    auto statements = std::make_unique<StatementCache>(db);
+    StatementCache *kept = statements.get();
     {
         QMutexLocker lock(&m_registry->mutex);
         m_registry->names.insert(name);
+        m_registry->statements.emplace(name, std::move(statements));
     }
-    t_connections.entries.insert(m_id, {m_registry, name});
-    return QSqlDatabase::database(name, false);
+    t_connections.entries.insert(m_id, {m_registry, name, kept});
+    return db;
+}
+
+StatementCache *ConnectionPool::statements()
+{
+    auto it = t_connections.entries.find(m_id);
+    return it == t_connections.entries.end() ? nullptr : it->statements;
 }
 
 void ConnectionPool::checkBroken(const QSqlDatabase &db)
@@ -194,8 +218,59 @@ void ConnectionPool::checkBroken(const QSqlDatabase &db)
         return;
     QSqlDatabase copy = db;
     QSqlQuery ping(copy);
-    if (!ping.exec(u"SELECT 1"_s))
-        copy.close();
+    if (ping.exec(u"SELECT 1"_s))
+        return;
+    // The link is gone: its prepared statements with it (a reconnect prepares anew), then the connection.
+    auto it = t_connections.entries.find(m_id);
+    if (it != t_connections.entries.end() && it->name == copy.connectionName()) {
+        QMutexLocker lock(&m_registry->mutex);
+        m_registry->statements.erase(it->name);
+        it->statements = nullptr;
+    }
+    ping = QSqlQuery();
+    copy.close();
+}
+
+StatementCache::StatementCache(QSqlDatabase db, qsizetype capacity)
+    : m_db(std::move(db))
+    , m_capacity(std::max<qsizetype>(1, capacity))
+{ }
+
+StatementCache::~StatementCache() = default;
+
+QSqlQuery *StatementCache::prepared(const QString &sql)
+{
+    auto it = m_entries.find(sql);
+    if (it == m_entries.end()) {
+        if (qsizetype(m_entries.size()) >= m_capacity) {
+            auto oldest = std::min_element(m_entries.begin(), m_entries.end(),
+                [](const auto &a, const auto &b) { return a.second.lastUse < b.second.lastUse; });
+            m_entries.erase(oldest);
+        }
+        auto query = std::make_unique<QSqlQuery>(m_db);
+        query->setForwardOnly(true);
+        if (!query->prepare(sql))
+            return nullptr;
+        it = m_entries.emplace(sql, Entry {std::move(query), 0}).first;
+    }
+    it->second.lastUse = ++m_uses;
+    return it->second.query.get();
+}
+
+QSqlQuery *StatementCache::run(const QString &sql, const QVariantList &binds)
+{
+    QSqlQuery *q = prepared(sql);
+    if (!q)
+        return nullptr;
+    for (int i = 0; i < binds.size(); ++i)
+        q->bindValue(i, binds.at(i));
+    return q->exec() ? q : nullptr;
+}
+
+void StatementCache::finishAll()
+{
+    for (auto &[sql, entry] : m_entries)
+        entry.query->finish();
 }
 
 } // namespace fieldnotes::server

@@ -111,59 +111,60 @@ bool exec(QSqlQuery &q, const QString &sql, const QVariantList &binds = {})
 }
 
 /**
- * The statements of one push (or migration), each prepared once and run as often as it is needed. On PostgreSQL a
- * prepare costs two more round trips (PREPARE, then DEALLOCATE): a push prepares its fixed statements before it takes
- * its team's lock, and every statement is freed after the commit. Call finish() before the commit.
+ * The statements of one push (or migration), each prepared once and run as often as it is needed. A push's come from
+ * its connection's StatementCache, so a later push on the same connection prepares nothing: no PREPARE round trip to
+ * PostgreSQL while the team's lock is held (a push still prepares its fixed statements before it takes the lock, for
+ * the first push on a connection). A migration's are its own, freed with it. Call finish() before the commit.
  */
 class Statements
 {
 public:
+    explicit Statements(StatementCache &cache)
+        : m_cache(&cache)
+    { }
     explicit Statements(QSqlDatabase db)
-        : m_db(std::move(db))
+        : m_own(std::make_unique<StatementCache>(std::move(db)))
+        , m_cache(m_own.get())
     { }
 
     /// Prepares ahead of use, e.g. before a lock is taken.
     bool prepare(const QStringList &sqls)
     {
-        for (const QString &sql : sqls) {
-            if (!m_queries.contains(sql)) {
-                auto query = std::make_unique<QSqlQuery>(m_db);
-                query->setForwardOnly(true);
-                if (!query->prepare(sql))
-                    return false;
-                m_queries.emplace(sql, std::move(query));
-            }
-        }
-        return true;
+        return std::all_of(sqls.begin(), sqls.end(), [this](const QString &sql) { return m_cache->prepared(sql); });
     }
 
     /// Ends every result still open (SQLite commits only without a statement in the middle of its rows).
-    void finish()
-    {
-        for (auto &[sql, query] : m_queries)
-            query->finish();
-    }
+    void finish() { m_cache->finishAll(); }
 
     /// The executed query, positioned before its first row; nullptr if preparing or running it failed.
-    QSqlQuery *run(const QString &sql, const QVariantList &binds)
-    {
-        auto it = m_queries.find(sql);
-        if (it == m_queries.end()) {
-            auto query = std::make_unique<QSqlQuery>(m_db);
-            query->setForwardOnly(true);
-            if (!query->prepare(sql))
-                return nullptr;
-            it = m_queries.emplace(sql, std::move(query)).first;
-        }
-        QSqlQuery &q = *it->second;
-        for (int i = 0; i < binds.size(); ++i)
-            q.bindValue(i, binds.at(i));
-        return q.exec() ? &q : nullptr;
-    }
+    QSqlQuery *run(const QString &sql, const QVariantList &binds) { return m_cache->run(sql, binds); }
 
 private:
-    QSqlDatabase m_db;
-    std::map<QString, std::unique_ptr<QSqlQuery>> m_queries;
+    std::unique_ptr<StatementCache> m_own;
+    StatementCache *m_cache;
+};
+
+/// A statement of the connection's cache, executed (or nullptr if that failed); its results end when this goes, so
+/// that no SELECT keeps its snapshot open on SQLite (see StatementCache).
+class CachedQuery
+{
+public:
+    explicit CachedQuery(QSqlQuery *query)
+        : m_query(query)
+    { }
+    ~CachedQuery()
+    {
+        if (m_query)
+            m_query->finish();
+    }
+    Q_DISABLE_COPY_MOVE(CachedQuery)
+
+    explicit operator bool() const { return m_query != nullptr; }
+    QSqlQuery *operator->() const { return m_query; }
+    QSqlQuery &operator*() const { return *m_query; }
+
+private:
+    QSqlQuery *m_query;
 };
 
 // The statements of a push (see Statements).
@@ -497,6 +498,13 @@ struct ServerStorage::Private
     QByteArray throttleKey; // crypto_auth_hmacsha256_KEYBYTES: login_failures.key_hash = HMAC(throttleKey, key)
 
     bool postgres() const { return pool.config().postgres; }
+
+    /// `sql` from this thread's connection's statement cache, run with `binds` (call after pool.get() succeeded).
+    CachedQuery run(const QString &sql, const QVariantList &binds)
+    {
+        StatementCache *statements = pool.statements();
+        return CachedQuery(statements ? statements->run(sql, binds) : nullptr);
+    }
 
     // The encoded change as bound to `records.change_json`. SQLite keeps the UTF-8 bytes as they are (a BLOB value in
     // the TEXT column): reading them back costs no UTF-16 round trip, which was a tenth of a pull's CPU.
@@ -895,19 +903,20 @@ struct ServerStorage::Private
     }
 
     // One statement, so one snapshot: a record's conflicts are in its own row (decision 0008).
-    Result<EncodedPullResult> pullEncoded(QSqlDatabase &db, const AuthContext &ctx, qint64 cursorSeq, int limit)
+    // From the statement cache (every sync pulls), called after pool.get() succeeded.
+    Result<EncodedPullResult> pullEncoded(const AuthContext &ctx, qint64 cursorSeq, int limit)
     {
         EncodedPullResult out;
         out.newSeq = cursorSeq;
         const bool sales = ctx.role == Role::Sales;
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        if (!exec(q,
-                sales ? u"SELECT seq, change_json, sales_view, entity, record_id, hlc FROM records"
-                        " WHERE team_id = ? AND seq > ? AND sales_view > 0 ORDER BY seq LIMIT ?"_s
-                      : u"SELECT seq, change_json FROM records WHERE team_id = ? AND seq > ? ORDER BY seq LIMIT ?"_s,
-                {ctx.teamId, cursorSeq, limit + 1}))
+        CachedQuery ran = run(sales ? u"SELECT seq, change_json, sales_view, entity, record_id, hlc FROM records"
+                                      " WHERE team_id = ? AND seq > ? AND sales_view > 0 ORDER BY seq LIMIT ?"_s
+                                    : u"SELECT seq, change_json FROM records WHERE team_id = ? AND seq > ?"
+                                      " ORDER BY seq LIMIT ?"_s,
+            {ctx.teamId, cursorSeq, limit + 1});
+        if (!ran)
             return internal(u"read changes"_s);
+        QSqlQuery &q = *ran;
         out.changes.reserve(limit);
         while (q.next()) {
             if (out.changes.size() == limit) {
@@ -1095,17 +1104,18 @@ Result<DeviceWithUser> ServerStorage::findDeviceByTokenHash(const QString &hash)
     auto db = d->pool.get();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    if (!exec(q,
-            u"SELECT d.id, d.user_id, d.name, d.created, d.last_seen, d.revoked, u.id, u.team_id, u.email, u.role"
-            " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?"_s,
-            {hash})) {
+    // Every authenticated request asks: from the statement cache.
+    CachedQuery q = d->run(
+        u"SELECT d.id, d.user_id, d.name, d.created, d.last_seen, d.revoked, u.id, u.team_id, u.email, u.role"
+        " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?"_s,
+        {hash});
+    if (!q) {
         d->pool.checkBroken(*db);
         return internal(u"look up the device"_s);
     }
-    if (!q.next())
+    if (!q->next())
         return makeError(ErrorCode::NotFound, u"no device has this token"_s);
-    return DeviceWithUser {deviceFrom(q, 0), userFrom(q, 6)};
+    return DeviceWithUser {deviceFrom(*q, 0), userFrom(*q, 6)};
 }
 
 Result<QList<Device>> ServerStorage::listDevices(const QString &teamId)
@@ -1157,8 +1167,7 @@ Result<void> ServerStorage::touchDevice(const QString &deviceId, qint64 nowMs)
     auto db = d->pool.get();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    if (!exec(q, u"UPDATE devices SET last_seen = ? WHERE id = ? AND last_seen < ?"_s, {nowMs, deviceId, nowMs}))
+    if (!d->run(u"UPDATE devices SET last_seen = ? WHERE id = ? AND last_seen < ?"_s, {nowMs, deviceId, nowMs}))
         return internal(u"update the device"_s);
     return {};
 }
@@ -1192,9 +1201,9 @@ Result<QList<MutationResult>> ServerStorage::push(
     auto db = d->pool.get();
     if (!db)
         return db.error();
-    // Prepared before the transaction and freed after it: no PREPARE or DEALLOCATE round trip to PostgreSQL while
-    // the team's lock is held.
-    Statements st(*db);
+    // From the connection's cache, prepared before the transaction if this is its first push: no PREPARE round trip
+    // to PostgreSQL while the team's lock is held.
+    Statements st(*d->pool.statements());
     if (!st.prepare(d->pushStatements())) {
         d->pool.checkBroken(*db);
         return internal(u"prepare the push"_s);
@@ -1343,7 +1352,7 @@ Result<EncodedPullResult> ServerStorage::pullEncoded(const AuthContext &ctx, qin
     auto db = d->pool.get();
     if (!db)
         return db.error();
-    auto page = d->pullEncoded(*db, ctx, cursorSeq, limit);
+    auto page = d->pullEncoded(ctx, cursorSeq, limit);
     if (!page)
         d->pool.checkBroken(*db);
     return page;

@@ -1873,6 +1873,93 @@ private slots:
 
     // ---- the no-skip property
 
+    // ---- statements kept per connection
+
+    // A push's and a pull's statements stay prepared on their connection for the next call (on PostgreSQL each
+    // prepare is a round trip, and DEALLOCATE another): a second push of the same shape prepares nothing new.
+    void statementsStayPreparedOnTheirConnection()
+    {
+        const auto pushTags = [&](int count) {
+            QList<Mutation> batch;
+            for (int i = 0; i < count; ++i)
+                batch << upsert(Entity::Tag, uuid(), at(i, u"dev1"_s), {{u"name"_s, u"t%1"_s.arg(i)}});
+            return push(marketer, batch);
+        };
+        QVERIFY(pushTags(3).ok());
+        QVERIFY(s->pull(marketer, 0, 10).ok());
+        REQUIRE_OK(db, s->connection());
+        const auto preparedOnServer = [&]() -> int {
+            QSqlQuery q(db);
+            if (!q.exec(u"SELECT count(*) FROM pg_prepared_statements"_s) || !q.next())
+                return -1;
+            return q.value(0).toInt();
+        };
+        if (s->backend() == ServerStorage::Backend::Postgres) {
+            const int kept = preparedOnServer();
+            QVERIFY2(kept >= 5, qPrintable(u"prepared statements kept: %1"_s.arg(kept)));
+            QVERIFY(pushTags(3).ok());
+            QVERIFY(s->pull(marketer, 0, 10).ok());
+            QCOMPARE(preparedOnServer(), kept);
+        }
+        // Whatever they keep, the answers are those of statements prepared anew.
+        REQUIRE_OK(all, s->pull(marketer, 0, 100));
+        QCOMPARE(all.changes.size(), s->backend() == ServerStorage::Backend::Postgres ? 6 : 3);
+    }
+
+    void statementCacheKeepsTheRecentlyUsed()
+    {
+        REQUIRE_OK(db, s->connection());
+        StatementCache cache(db, 2);
+        const auto value = [&](const QString &sql) -> int {
+            QSqlQuery *q = cache.run(sql, {7});
+            const int v = q && q->next() ? q->value(0).toInt() : -1;
+            if (q)
+                q->finish();
+            return v;
+        };
+        QCOMPARE(value(u"SELECT 1 + ?"_s), 8);
+        QSqlQuery *first = cache.prepared(u"SELECT 1 + ?"_s);
+        QCOMPARE(value(u"SELECT 1 + ?"_s), 8);
+        QCOMPARE(cache.prepared(u"SELECT 1 + ?"_s), first);
+        QCOMPARE(cache.size(), 1);
+        QCOMPARE(value(u"SELECT 2 + ?"_s), 9);
+        QCOMPARE(value(u"SELECT 1 + ?"_s), 8); // used last: kept when a third comes
+        QCOMPARE(value(u"SELECT 3 + ?"_s), 10);
+        QCOMPARE(cache.size(), 2);
+        QCOMPARE(cache.prepared(u"SELECT 1 + ?"_s), first);
+        QCOMPARE(value(u"SELECT 2 + ?"_s), 9);
+        QVERIFY(!cache.run(u"SELECT FROM nowhere"_s, {}));
+        QCOMPARE(value(u"SELECT 3 + ?"_s), 10);
+    }
+
+    // A kept statement whose rows were not all read (a pull page with more behind it) must not keep its snapshot:
+    // on SQLite that would hide from this connection what other connections commit afterwards.
+    void aStatementLeftOpenHoldsNoSnapshot()
+    {
+        QList<Mutation> batch;
+        for (int i = 0; i < 3; ++i)
+            batch << upsert(Entity::Tag, uuid(), at(i, u"dev1"_s), {{u"name"_s, u"t%1"_s.arg(i)}});
+        QVERIFY(push(marketer, batch).ok());
+        REQUIRE_OK(page, s->pull(marketer, 0, 1));
+        QVERIFY(page.hasMore);
+
+        // Another thread, so another connection, adds a device and a record.
+        const QString hash = ServerStorage::tokenHash(ServerStorage::newToken());
+        const QString later = uuid();
+        bool written = false;
+        std::thread other([&] {
+            auto user = s->user(marketer.userId);
+            written = user && s->createDevice(user->id, u"tablet"_s, hash, kNow)
+                && s->push(marketer, {upsert(Entity::Tag, later, at(9, u"dev2"_s), {{u"name"_s, u"late"_s}})}, kNow);
+        });
+        other.join();
+        QVERIFY(written);
+
+        // This thread's connection sees both.
+        QVERIFY(s->findDeviceByTokenHash(hash).ok());
+        QVERIFY(pullAll(marketer).contains(later));
+    }
+
     void cursorNeverSkipsUnderConcurrency()
     {
         constexpr int kWriters = 4;
