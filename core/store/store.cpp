@@ -224,7 +224,7 @@ Result<std::unique_ptr<Store>> Store::create(const QString &dir, const SecureBuf
             QFile::remove(path); // only the empty file this call created
         return db.error();
     }
-    auto store = finishOpen(dir, std::move(*db), std::move(clock), true);
+    auto store = finishOpen(dir, std::move(*db), key, std::move(clock), true);
     if (!store) {
         for (const QString &file : databaseFiles(dir))
             QFile::remove(file);
@@ -239,7 +239,7 @@ Result<std::unique_ptr<Store>> Store::open(const QString &dir, const SecureBuffe
     auto db = Database::open(databaseFiles(dir).constFirst(), key, Database::OpenMode::Existing);
     if (!db)
         return db.error();
-    return finishOpen(dir, std::move(*db), std::move(clock), false);
+    return finishOpen(dir, std::move(*db), key, std::move(clock), false);
 }
 
 Result<std::unique_ptr<Store>> Store::createUnencryptedForBenchmark(const QString &dir)
@@ -247,7 +247,7 @@ Result<std::unique_ptr<Store>> Store::createUnencryptedForBenchmark(const QStrin
     auto db = Database::open(databaseFiles(dir).constFirst(), SecureBuffer(), Database::OpenMode::Create);
     if (!db)
         return db.error();
-    return finishOpen(dir, std::move(*db), {}, true);
+    return finishOpen(dir, std::move(*db), SecureBuffer(), {}, true);
 }
 
 Result<Database> Store::openAtVersionForTests(const QString &path, const SecureBuffer &key, int version, bool create)
@@ -260,7 +260,8 @@ Result<Database> Store::openAtVersionForTests(const QString &path, const SecureB
     return std::move(*db);
 }
 
-Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db, HlcClock::WallClock clock, bool fresh)
+Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db, const SecureBuffer &key,
+                                                 HlcClock::WallClock clock, bool fresh)
 {
     if (!fresh) {
         // An existing store must have our schema: an empty or foreign database is not silently adopted.
@@ -307,7 +308,11 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
     HlcClock hlcClock(deviceId, std::move(clock));
     hlcClock.observe(last);
     hlcClock.setWallClockOffset(clockOffsetMs);
-    return std::unique_ptr<Store>(new Store(dir, std::move(db), std::move(hlcClock)));
+    std::unique_ptr<Store> store(new Store(dir, std::move(db), std::move(hlcClock)));
+    // Without it (a second connection could not be opened) SQLite checkpoints in the writer's commits, as before.
+    if (auto checkpointer = Checkpointer::start(databaseFiles(dir).constFirst(), key, store->m_db))
+        store->m_checkpointer = std::move(*checkpointer);
+    return store;
 }
 
 Result<std::optional<Record>> Store::load(Entity entity, const QString &id)

@@ -3,6 +3,7 @@
 #include "base/result.h"
 #include "records/hlc.h"
 #include "records/record.h"
+#include "store/checkpointer.h"
 #include "store/sqlite.h"
 
 #include <QJsonObject>
@@ -174,6 +175,10 @@ public:
     ~Store();
     Store(const Store &) = delete;
     Store &operator=(const Store &) = delete;
+
+    /// Whether the write-ahead log is checkpointed on a thread of its own (Checkpointer), as it is unless a second
+    /// connection could not be opened.
+    [[nodiscard]] bool checkpointsInBackground() const { return m_checkpointer != nullptr; }
 
     QString directory() const { return m_dir; }
     QString deviceId() const { return m_clock.deviceId(); }
@@ -363,8 +368,8 @@ public:
 
 private:
     Store(QString dir, Database db, HlcClock clock);
-    static Result<std::unique_ptr<Store>> finishOpen(const QString &dir, Database db, HlcClock::WallClock clock,
-                                                     bool fresh);
+    static Result<std::unique_ptr<Store>> finishOpen(const QString &dir, Database db, const SecureBuffer &key,
+                                                     HlcClock::WallClock clock, bool fresh);
 
     /// `forceRewrite`: fields equal to the stored value are written again too (to resolve a conflict).
     Result<QString> putInTransaction(Entity entity, const QString &id, const QJsonObject &fields, qint64 nowMs,
@@ -404,6 +409,7 @@ private:
 
     QString m_dir;
     Database m_db;
+    std::unique_ptr<Checkpointer> m_checkpointer; ///< goes before m_db (declared after it)
     HlcClock m_clock;
     quint64 m_outboxWrites = 0;
 };

@@ -5,6 +5,7 @@
 //                           [--think-ms 2000-8000] [--max-batch 3] [--debounce-ms 2000] [--periodic-s 180]
 //   fieldnotes-bench server --json FILE --fresh-pull 100000 [--db sqlite|postgresql|both]
 //   fieldnotes-bench sync --json FILE [--push 10000] [--pull 100000] [--incremental 100] [--rounds 5]
+//   fieldnotes-bench apply --json FILE [--records 30000] [--page 1000] [--seed N]
 //   tests/platform/with-keyring.sh fieldnotes-bench app --json FILE [--store DIR] [--regenerate] [--runs 7]
 //                                  [--insights 100000] [--conversations 20000] [--platform offscreen|xcb]
 //
@@ -204,6 +205,37 @@ int runSync(const QStringList &arguments)
     return writeResult(u"sync"_s, parser.value(json), result) ? 0 : 1;
 }
 
+int runApply(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"The store's side of a pull: N generated insights applied to a fresh encrypted store in pages "
+        u"(Store::applyPull, as the sync engine calls it), without network or decoding."_s);
+    parser.addHelpOption();
+    const QCommandLineOption json(u"json"_s, u"Write the result to FILE (it is printed to stdout too)."_s, u"FILE"_s);
+    const QCommandLineOption records(u"records"_s, u"Insights to apply."_s, u"N"_s, u"30000"_s);
+    const QCommandLineOption page(u"page"_s, u"Changes per page."_s, u"N"_s, u"1000"_s);
+    const QCommandLineOption seed(u"seed"_s, u"Seed of the generated text."_s, u"N"_s, u"20240611"_s);
+    parser.addOptions({json, records, page, seed});
+    parser.process(arguments);
+    fieldnotes::bench::ApplyBenchOptions options;
+    bool ok1 = false, ok2 = false, ok3 = false;
+    options.records = parser.value(records).toInt(&ok1);
+    options.page = parser.value(page).toInt(&ok2);
+    options.seed = parser.value(seed).toUInt(&ok3);
+    if (!parser.isSet(json) || !ok1 || !ok2 || !ok3 || options.records <= 0 || options.page <= 0) {
+        printError(u"apply: --json FILE is required; --records and --page take positive numbers."_s);
+        return 1;
+    }
+    QString error;
+    const QJsonObject result = fieldnotes::bench::runApplyBench(options, &error);
+    if (!error.isEmpty() || result.isEmpty()) {
+        printError(u"apply: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
+        return 1;
+    }
+    return writeResult(u"apply"_s, parser.value(json), result) ? 0 : 1;
+}
+
 int runApp(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -266,7 +298,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"fieldnotes-bench"_s);
     const QStringList args = QCoreApplication::arguments();
-    const QString usage = u"usage: fieldnotes-bench <store|server|sync|app> [options]   (--help after a subcommand)"_s;
+    const QString usage = u"usage: fieldnotes-bench <store|server|sync|apply|app> [options]   (--help after a subcommand)"_s;
     if (args.size() < 2 || args.at(1) == u"--help"_s || args.at(1) == u"-h"_s) {
         std::fprintf(args.size() < 2 ? stderr : stdout, "%s\n", usage.toLocal8Bit().constData());
         return args.size() < 2 ? 1 : 0;
@@ -280,6 +312,8 @@ int main(int argc, char *argv[])
         return runServer(rest);
     if (command == u"sync"_s)
         return runSync(rest);
+    if (command == u"apply"_s)
+        return runApply(rest);
     if (command == u"app"_s)
         return runApp(rest);
     printError(u"unknown benchmark '%1'. "_s.arg(command) + usage);

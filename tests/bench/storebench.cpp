@@ -2,6 +2,7 @@
 
 #include "base/securebuffer.h"
 #include "store/sqlite.h"
+#include "records/recordid.h"
 #include "store/store.h"
 
 #if __has_include("crypto/keyvault.h")
@@ -10,6 +11,7 @@
 #endif
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -20,6 +22,8 @@
 #include <cmath>
 #include <cstdio>
 #include <vector>
+
+#include <sys/resource.h>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -379,6 +383,66 @@ QJsonObject runStoreBench(const StoreBenchOptions &options, QString *error)
         {u"search_p50_memory_security_ms"_s, rounded(percentile(securedSearchMs, 0.5))},
         {u"search_p95_memory_security_ms"_s, rounded(percentile(securedSearchMs, 0.95))},
         {u"search_plain_p95_ms"_s, rounded(percentile(plainSearchMs, 0.95))},
+    };
+}
+
+QJsonObject runApplyBench(const ApplyBenchOptions &options, QString *error)
+{
+    Generator generator(options.seed);
+    QList<QList<RemoteChange>> pages;
+    const QString hlc = u"2026-11-28T10:00:00.000Z-0000-0123456789abcdef0123456789abcdef"_s;
+    for (int first = 0; first < options.records; first += options.page) {
+        QList<RemoteChange> page;
+        for (int i = first; i < std::min(options.records, first + options.page); ++i) {
+            RemoteChange change;
+            change.entity = Entity::Insight;
+            change.id = newRecordId();
+            change.hlc = hlc;
+            change.fields = generator.insight();
+            change.fields.insert(u"published"_s, true);
+            for (auto it = change.fields.begin(); it != change.fields.end(); ++it)
+                change.fieldHlcs.insert(it.key(), hlc);
+            page << change;
+        }
+        pages << page;
+    }
+    QTemporaryDir dir;
+    if (!dir.isValid()) {
+        *error = u"Cannot create a temporary directory."_s;
+        return {};
+    }
+    auto store = Store::create(dir.path(), SecureBuffer::random(32));
+    if (!store) {
+        *error = store.error().message;
+        return {};
+    }
+    const auto cpuSeconds = [] {
+        rusage usage {};
+        getrusage(RUSAGE_SELF, &usage);
+        return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    };
+    QElapsedTimer timer;
+    timer.start();
+    const double cpuBefore = cpuSeconds();
+    for (qsizetype i = 0; i < pages.size(); ++i) {
+        auto applied = (*store)->applyPull(pages.at(i), u"cursor-%1"_s.arg(i), -1);
+        if (!applied) {
+            *error = applied.error().message;
+            return {};
+        }
+    }
+    const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const double cpu = cpuSeconds() - cpuBefore;
+    const qint64 walBytes = QFileInfo(Store::databaseFiles(dir.path()).at(1)).size();
+    return QJsonObject {
+        {u"records"_s, options.records},
+        {u"page"_s, options.page},
+        {u"apply_s"_s, rounded(seconds)},
+        {u"apply_records_per_s"_s, rounded(options.records / seconds, 0)},
+        {u"cpu_s"_s, rounded(cpu)},
+        {u"wal_mb_at_end"_s, rounded(double(walBytes) / 1e6, 1)},
+        {u"checkpoints_in_background"_s, (*store)->checkpointsInBackground()},
     };
 }
 

@@ -1,5 +1,6 @@
 #include "base/securebuffer.h"
 #include "records/validator.h"
+#include "store/checkpointer.h"
 #include "store/searchrank.h"
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -266,6 +267,65 @@ private slots:
         QCOMPARE(entries->size(), 4);
         QCOMPARE(entries->at(2).fields.value(u"text"_s).toString(), u"Offline"_s);
         QCOMPARE(entries->at(3).base.value(u"text"_s).toString(), entries->at(2).hlc);
+    }
+
+    // The log is copied into the database by the checkpointer's own connection, not in the writer's commits, and
+    // the log stays bounded while the writer goes on.
+    void checkpointsRunOffTheWritersThread()
+    {
+        QVERIFY(freshStore(u"checkpoints"_s));
+        const QString path = Store::databaseFiles(m_dir.filePath(u"checkpoints"_s)).constFirst();
+        auto writer = Database::open(path, m_key, Database::OpenMode::Existing);
+        QVERIFY(writer.ok());
+        QVERIFY(writer->enableWal().ok());
+        QVERIFY(writer->exec("CREATE TABLE filler (x BLOB)").ok());
+        auto checkpointer = Checkpointer::start(path, m_key, *writer);
+        QVERIFY(checkpointer.ok());
+        constexpr const char *kFiftyPages = "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                            "WHERE i < 50) INSERT INTO filler SELECT randomblob(4000) FROM n; COMMIT";
+        for (int i = 0; i < 60; ++i) { // 60 commits of ~50 pages: three times past the threshold
+            QVERIFY(writer->exec(kFiftyPages).ok());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT((*checkpointer)->checkpointsRun() >= 1, 10000);
+        // Frames in the log since it last started over (SQLite starts it over after a complete checkpoint).
+        const auto logFrames = [&] {
+            int frames = -1, copied = -1;
+            sqlite3_wal_checkpoint_v2(writer->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+            return frames;
+        };
+        // A writer that never pauses lets the log start over only when it checkpoints itself: bounded all the same.
+        QVERIFY2(logFrames() < Checkpointer::kFallbackPages + 100, qPrintable(QString::number(logFrames())));
+        checkpointer->reset();
+        // The writer checkpoints itself again: the log does not grow without bound.
+        for (int i = 0; i < 60; ++i)
+            QVERIFY(writer->exec(kFiftyPages).ok());
+        QVERIFY2(logFrames() < 2 * Checkpointer::kPages, qPrintable(QString::number(logFrames())));
+    }
+
+    // Many commits while the checkpointer copies the log: everything is there after reopening, and sound.
+    void writesSurviveConcurrentCheckpoints()
+    {
+        const QString dir = m_dir.filePath(u"concurrent-checkpoints"_s);
+        {
+            auto store = freshStore(u"concurrent-checkpoints"_s);
+            QVERIFY(store);
+            QVERIFY(store->checkpointsInBackground());
+            const QString text = QString(u"offline sync at the trade show "_s).repeated(60);
+            for (int round = 0; round < 30; ++round) {
+                QList<Store::PutItem> items;
+                for (int i = 0; i < 100; ++i)
+                    items << Store::PutItem{Entity::Insight, {}, {{u"kind"_s, u"need"_s}, {u"text"_s, text}}};
+                QVERIFY(store->putMany(items).ok());
+            }
+        }
+        QVERIFY(!QFileInfo::exists(Store::databaseFiles(dir).at(1))); // the last connection removed the log
+        auto store = Store::open(dir, m_key);
+        QVERIFY(store.ok());
+        auto problems = (*store)->verify();
+        QVERIFY(problems.ok());
+        QVERIFY2(problems->isEmpty(), qPrintable(problems->join(u"; "_s)));
+        QCOMPARE(*(*store)->liveRecordCount(), 3000);
+        QCOMPARE((*store)->search(u"trade"_s, 20)->size(), 20);
     }
 
     void writesKeepSearchIndexInOneSegment()
