@@ -105,7 +105,7 @@ SyncEngine::SyncEngine(Store &store, KeyStore &keyStore, QString tokenEntry, Syn
 
 SyncEngine::~SyncEngine()
 {
-    ++m_runCounter; // callbacks of calls still in flight see a stale run and return
+    ++m_run.id; // the calls abortAll() answers now see a stale run and return
     m_api.abortAll();
 }
 

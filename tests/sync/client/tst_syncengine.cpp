@@ -125,6 +125,24 @@ private slots:
         QVERIFY(a->store->pendingCount().ok()); // the store is as it was, and usable
     }
 
+    // An engine destroyed while its push is on the wire: the calls it cancels do not come back to it as a failed
+    // run (no status change, no finished signal from inside its destructor).
+    void droppedInTheMiddleOfASyncSaysNothing()
+    {
+        auto a = device();
+        QVERIFY(a);
+        a->put(Entity::Tag, {{u"name"_s, u"pricing"_s}});
+        a->engine->syncNow();
+        QCOMPARE(a->engine->status(), Status::Syncing);
+        QSignalSpy statuses(a->engine.get(), &sync::SyncEngine::statusChanged);
+        QSignalSpy finished(a->engine.get(), &sync::SyncEngine::finished);
+        a->engine.reset();
+        QCOMPARE(statuses.count(), 0);
+        QCOMPARE(finished.count(), 0);
+        QTest::qWait(100);
+        QVERIFY(a->store->pendingCount().ok());
+    }
+
     void signInSyncAndSignOut()
     {
         auto a = device();
