@@ -70,11 +70,21 @@ void Checkpointer::run()
         if (m_stopping)
             return;
         m_requested = false;
+        m_running = true;
         lock.unlock();
         sqlite3_wal_checkpoint_v2(m_connection.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         lock.lock();
+        m_running = false;
         ++m_checkpoints;
+        if (!m_requested)
+            m_idle.notify_all();
     }
+}
+
+void Checkpointer::waitUntilIdle()
+{
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [this] { return (!m_requested && !m_running) || m_stopping; });
 }
 
 } // namespace fieldnotes

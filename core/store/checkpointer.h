@@ -45,6 +45,8 @@ public:
 
     /// Checkpoints run by the thread so far (for tests).
     [[nodiscard]] int checkpointsRun() const;
+    /// Blocks until the thread has no checkpoint asked for or running (benchmarks: the work a burst of writes left).
+    void waitUntilIdle();
 
 private:
     Checkpointer(Database connection, Database &writer);
@@ -55,7 +57,9 @@ private:
     Database &m_writer;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
+    std::condition_variable m_idle;
     bool m_requested = false;
+    bool m_running = false;
     bool m_stopping = false;
     int m_checkpoints = 0;
     std::thread m_thread;

@@ -179,6 +179,13 @@ public:
     /// Whether the write-ahead log is checkpointed on a thread of its own (Checkpointer), as it is unless a second
     /// connection could not be opened.
     [[nodiscard]] bool checkpointsInBackground() const { return m_checkpointer != nullptr; }
+    /// Blocks until the background checkpoint has caught up with the writes made so far. Benchmarks count this in
+    /// the time of the writes that caused it; nothing else needs it.
+    void waitForCheckpoints()
+    {
+        if (m_checkpointer)
+            m_checkpointer->waitUntilIdle();
+    }
 
     QString directory() const { return m_dir; }
     QString deviceId() const { return m_clock.deviceId(); }
