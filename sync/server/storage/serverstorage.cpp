@@ -1203,7 +1203,10 @@ Result<QList<MutationResult>> ServerStorage::push(
         return db.error();
     // From the connection's cache, prepared before the transaction if this is its first push: no PREPARE round trip
     // to PostgreSQL while the team's lock is held.
-    Statements st(*d->pool.statements());
+    StatementCache *cache = d->pool.statements();
+    if (!cache)
+        return internal(u"prepare the push"_s);
+    Statements st(*cache);
     if (!st.prepare(d->pushStatements())) {
         d->pool.checkBroken(*db);
         return internal(u"prepare the push"_s);
