@@ -203,20 +203,15 @@ int serve(const Options &options)
         if (auto r = server.setTls(cert, key); !r)
             return fail(r.error().message);
     }
-    if (auto r = server.listen(address, quint16(port)); !r)
-        return fail(r.error().message);
-    const QString shown = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString())
-                                                                              : address.toString();
-    std::printf("listening on %s:%u\n", shown.toLatin1().constData(), unsigned(server.serverPort()));
-    std::fflush(stdout);
-
     // Declared after the server: destroyed first, it stops; the server then waits for its writer pool.
     Pruner::Options pruning;
     pruning.appliedRetentionDays = *days;
     pruning.finished = [days = *days](const Pruner::Report &report) { logPruneReport(report, days); };
     Pruner pruner(**storage, server.writerPool(), std::move(pruning));
-    pruner.start();
 
+    // The handler before "listening on": whoever starts the server may stop it as soon as it has read that line, and
+    // SIGTERM's default action would end the process without the graceful shutdown (seen under load in
+    // tst_serverfaults). The signal is handled in the event loop, so after the lines below.
     QObject::connect(&server, &http::HttpServer::shutdownFinished, qApp, &QCoreApplication::quit);
     if (auto r = http::installShutdownSignalHandler(&server, [&server, &pruner](int) {
             std::fprintf(stderr, "fieldnotes-server: shutting down\n");
@@ -225,6 +220,14 @@ int serve(const Options &options)
         });
         !r)
         return fail(r.error().message);
+
+    if (auto r = server.listen(address, quint16(port)); !r)
+        return fail(r.error().message);
+    const QString shown = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString())
+                                                                              : address.toString();
+    std::printf("listening on %s:%u\n", shown.toLatin1().constData(), unsigned(server.serverPort()));
+    std::fflush(stdout);
+    pruner.start();
     return QCoreApplication::exec();
 }
 
