@@ -152,7 +152,11 @@ Result<Database> Database::open(const QString &path, const SecureBuffer &key, Op
     }
 
     // Connection settings only: nothing here writes to the file (WAL is switched on by enableWal()).
-    for (const char *pragma : {"PRAGMA synchronous = FULL", "PRAGMA cache_size = -16384", "PRAGMA busy_timeout = 5000",
+    // The page cache holds decrypted pages; a page read again after it left the cache is read from the file and
+    // decrypted (HMAC and AES) once more. 32 MiB holds what searches over 100k insights keep coming back to; with
+    // 16 MiB, 1000 searches missed the cache 5x as often and their p95 was 35 % higher (decision 0023). It is a
+    // limit, not an allocation: a small store uses what it has.
+    for (const char *pragma : {"PRAGMA synchronous = FULL", "PRAGMA cache_size = -32768", "PRAGMA busy_timeout = 5000",
                                "PRAGMA trusted_schema = OFF"}) {
         if (auto r = db.exec(pragma); !r)
             return r.error();

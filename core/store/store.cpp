@@ -14,6 +14,8 @@
 #include <QJsonDocument>
 #include <QUuid>
 
+#include <sqlite3.h>
+
 #include <limits>
 
 using namespace Qt::Literals::StringLiterals;
@@ -831,6 +833,18 @@ Result<void> Store::readSnippets(const QString &query, QList<SearchMatch> &match
     }); !rows)
         return rows.error();
     return {};
+}
+
+Store::PageCacheCounters Store::pageCacheCounters() const
+{
+    PageCacheCounters counters;
+    int value = 0;
+    int highwater = 0;
+    if (sqlite3_db_status(m_db.handle(), SQLITE_DBSTATUS_CACHE_HIT, &value, &highwater, 0) == SQLITE_OK)
+        counters.hits = value;
+    if (sqlite3_db_status(m_db.handle(), SQLITE_DBSTATUS_CACHE_MISS, &value, &highwater, 0) == SQLITE_OK)
+        counters.misses = value;
+    return counters;
 }
 
 Result<QMap<Entity, int>> Store::counts()

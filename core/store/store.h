@@ -187,6 +187,15 @@ public:
             m_checkpointer->waitUntilIdle();
     }
 
+    /** How often the connection found a page in its page cache, and how often it read and decrypted it. */
+    struct PageCacheCounters
+    {
+        qint64 hits = 0;
+        qint64 misses = 0;
+    };
+    /// Since the store was opened. Benchmarks report them: misses are what a search pays beyond its CPU.
+    [[nodiscard]] PageCacheCounters pageCacheCounters() const;
+
     QString directory() const { return m_dir; }
     QString deviceId() const { return m_clock.deviceId(); }
 

@@ -135,6 +135,36 @@ private slots:
         QVERIFY(!QFile::exists(Store::databaseFiles(m_dir.filePath(u"nothing-here"_s)).constFirst()));
     }
 
+    void searchesReadTheirPagesOnceIntoTheCache()
+    {
+        auto store = freshStore(u"cache"_s);
+        QVERIFY(store);
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 400; ++i) {
+            items << Store::PutItem{Entity::Insight, {},
+                                    {{u"kind"_s, u"need"_s},
+                                     {u"text"_s, u"Offline scanning at site %1 of the cold store, pricing reviewed"_s.arg(i)}}};
+        }
+        QVERIFY(store->putMany(items).ok());
+        store.reset();
+        store = std::move(*Store::open(m_dir.filePath(u"cache"_s), m_key));
+
+        const Store::PageCacheCounters start = store->pageCacheCounters();
+        QCOMPARE(store->search(u"scanning pric"_s)->size(), 20);
+        const Store::PageCacheCounters first = store->pageCacheCounters();
+        QVERIFY(first.misses > start.misses); // read from the file and decrypted
+        QCOMPARE(store->search(u"scanning pric"_s)->size(), 20);
+        const Store::PageCacheCounters second = store->pageCacheCounters();
+        QCOMPARE(second.misses, first.misses); // every page again from the cache
+        QVERIFY(second.hits > first.hits);
+
+        // The limit every store connection runs with (decision 0023).
+        auto db = Database::open(Store::databaseFiles(m_dir.filePath(u"cache"_s)).constFirst(), m_key,
+                                 Database::OpenMode::Existing);
+        QVERIFY(db);
+        QCOMPARE(db->scalar("PRAGMA cache_size")->toInt(), -32768);
+    }
+
     void putGetUpdateDelete()
     {
         auto store = freshStore(u"crud"_s);
