@@ -1,7 +1,6 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import Fieldnotes
 
@@ -75,12 +74,11 @@ Page {
         id: publishDialog
         actions: actions
     }
-    FileDialog {
+    SaveFileDialog {
         id: exportDialog
         property string format: "markdown"
         objectName: "briefExportDialog"
         title: format === "pdf" ? qsTr("Export the brief as PDF") : qsTr("Export the brief as Markdown")
-        fileMode: FileDialog.SaveFile
         acceptLabel: qsTr("Export")
         nameFilters: format === "pdf" ? [qsTr("PDF documents (*.pdf)")] : [qsTr("Markdown (*.md)")]
         onAccepted: root.exportTo(format, selectedFile)

@@ -28,14 +28,13 @@ Page {
         session: AppSession
         role: root.role
     }
-    FileDialog {
+    SaveFileDialog {
         id: exportDialog
         // What was chosen when the dialog opened: the export is of that.
         property string format: "json"
         property string entity
         objectName: "exportFileDialog"
         title: qsTr("Export to")
-        fileMode: FileDialog.SaveFile
         acceptLabel: qsTr("Export")
         nameFilters: format === "csv" ? [qsTr("CSV files (*.csv)"), qsTr("All files (*)")]
                    : format === "markdown" ? [qsTr("Markdown (*.md)"), qsTr("All files (*)")]

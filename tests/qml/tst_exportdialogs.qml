@@ -75,23 +75,28 @@ TestCase {
         fail("no " + label + " button in the file dialog")
         return null
     }
-    // As a user: go to `folder`, type the file name over the suggested one, accept.
+    // As a user: go to `folder`, type the file name over the suggested one (unless it is empty), click the button.
+    // No Return: Qt 6.4's own dialog took a typed name only on Return, and emptied the name and disabled its button
+    // on a change of folder (SaveFileDialog).
     function saveAs(fileDialog, folder, fileName) {
         const nameField = openedDialog(fileDialog)
-        verify(nameField.text.length > 0, "a file name is suggested")
+        const suggested = nameField.text
+        verify(suggested.length > 0, "a file name is suggested")
+        const button = acceptButton(fileDialog)
+        verify(button.enabled)
         fileDialog.currentFolder = folder
         tryCompare(fileDialog, "currentFolder", folder)
-        nameField.forceActiveFocus()
-        nameField.selectAll()
-        keyClick(Qt.Key_Delete)
-        for (const c of fileName)
-            keyClick(c)
-        compare(nameField.text, fileName)
-        // Qt 6.4's dialog takes a typed name on Return or when the field loses focus; after a change of folder its
-        // button stays disabled until then.
-        keyClick(Qt.Key_Return)
-        const button = acceptButton(fileDialog)
-        tryVerify(() => button.enabled)
+        compare(nameField.text, suggested, "the name stays when the folder changes")
+        verify(button.enabled, "a name in a new folder can be saved at once")
+        if (fileName.length > 0) {
+            nameField.forceActiveFocus()
+            nameField.selectAll()
+            keyClick(Qt.Key_Delete)
+            for (const c of fileName)
+                keyClick(c)
+            compare(nameField.text, fileName)
+        }
+        verify(button.enabled)
         verify(button.height >= 36)
         mouseClick(button)
         tryVerify(() => !fileDialog.visible, 2000, "the file dialog closes")
@@ -145,6 +150,61 @@ TestCase {
         verify(message.visible)
         verify(message.text.indexOf("team.json") >= 0, message.text)
         verify(message.text.indexOf("not encrypted") >= 0, message.text)
+    }
+
+    // A user who only picks another folder saves there under the suggested name; one who then goes on to a third
+    // folder, after typing a name, keeps the typed name.
+    function test_settingsExportKeepsTheNameAcrossFolders() {
+        const page = createTemporaryObject(settingsComponent, testCase)
+        const fileDialog = findChild(page, "exportFileDialog")
+        const first = TestFiles.newFolder("keep-first")
+        choose(findChild(page, "exportFormatBox"), "JSON")
+        choose(findChild(page, "exportEntityBox"), "All records")
+        mouseClick(findChild(page, "exportButton"))
+        saveAs(fileDialog, first, "")
+        compare(TestFiles.entries(first), ["fieldnotes-export.json"])
+
+        const second = TestFiles.newFolder("keep-second")
+        const third = TestFiles.newFolder("keep-third")
+        mouseClick(findChild(page, "exportButton"))
+        const nameField = openedDialog(fileDialog)
+        fileDialog.currentFolder = second
+        tryCompare(fileDialog, "currentFolder", second)
+        nameField.forceActiveFocus()
+        nameField.selectAll()
+        keyClick(Qt.Key_Delete)
+        for (const c of "typed.json")
+            keyClick(c)
+        fileDialog.currentFolder = third
+        tryCompare(fileDialog, "currentFolder", third)
+        compare(nameField.text, "typed.json")
+        const button = acceptButton(fileDialog)
+        verify(button.enabled)
+        mouseClick(button)
+        tryVerify(() => !fileDialog.visible, 2000, "the file dialog closes")
+        compare(TestFiles.entries(third), ["typed.json"])
+        compare(TestFiles.entries(second), [])
+        compare(JSON.parse(TestFiles.readText(third + "/typed.json")).format, "fieldnotes-export")
+
+        // No name when the folder changes: the button waits for one, and takes it as it is typed (Qt 6.4's took it on
+        // Return only).
+        const fourth = TestFiles.newFolder("keep-fourth")
+        mouseClick(findChild(page, "exportButton"))
+        openedDialog(fileDialog)
+        nameField.forceActiveFocus()
+        nameField.selectAll()
+        keyClick(Qt.Key_Delete)
+        fileDialog.currentFolder = fourth
+        tryCompare(fileDialog, "currentFolder", fourth)
+        compare(nameField.text, "")
+        verify(!button.enabled)
+        nameField.forceActiveFocus()
+        for (const c of "late.json")
+            keyClick(c)
+        verify(button.enabled)
+        mouseClick(button)
+        tryVerify(() => !fileDialog.visible, 2000, "the file dialog closes")
+        compare(TestFiles.entries(fourth), ["late.json"])
     }
 
     function test_settingsExportCsvOfAccounts() {
