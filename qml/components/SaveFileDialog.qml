@@ -19,6 +19,8 @@ FileDialog {
     property string keptName
     // Qt's drawn name field while this dialog is open; null for a native dialog.
     property T.TextField nameField: null
+    // While the name is put back: remove() and insert() emit textEdited as typing does.
+    property bool restoring: false
 
     fileMode: FileDialog.SaveFile
 
@@ -49,19 +51,28 @@ FileDialog {
             return
         }
         keptName = fileNameOf(selectedFile)
-        nameField = parentWindow ? findNameField(parentWindow.contentItem) : null
+        // The dialog is in the window's overlay, a child of the window's root item: an ApplicationWindow's
+        // contentItem is the area under its header, below that root.
+        let top = parentWindow ? parentWindow.contentItem : null
+        while (top && top.parent)
+            top = top.parent
+        nameField = findNameField(top)
     }
     onCurrentFolderChanged: {
         if (!nameField || keptName.length === 0 || nameField.text === keptName)
             return
+        restoring = true
         nameField.remove(0, nameField.length)
         nameField.insert(0, keptName)
+        restoring = false
         commitName()
     }
 
     Connections {
         target: root.nameField
         function onTextEdited() {
+            if (root.restoring)
+                return
             root.keptName = root.nameField.text
             root.commitName()
         }

@@ -75,6 +75,19 @@ TestCase {
         fail("no " + label + " button in the file dialog")
         return null
     }
+    // The up button of Qt's dialog (it has no object name): the tool button with the "up" icon.
+    function upButton(item) {
+        if (!item)
+            return null
+        if (item instanceof ToolButton && String(item.icon.source).indexOf("up-icon") >= 0 && item.visible)
+            return item
+        for (let i = 0; i < item.children.length; ++i) {
+            const found = upButton(item.children[i])
+            if (found)
+                return found
+        }
+        return null
+    }
     // As a user: go to `folder`, type the file name over the suggested one (unless it is empty), click the button.
     // No Return: Qt 6.4's own dialog took a typed name only on Return, and emptied the name and disabled its button
     // on a change of folder (SaveFileDialog).
@@ -185,6 +198,33 @@ TestCase {
         compare(TestFiles.entries(third), ["typed.json"])
         compare(TestFiles.entries(second), [])
         compare(JSON.parse(TestFiles.readText(third + "/typed.json")).format, "fieldnotes-export")
+
+        // Moving about as a user does: into a folder (double-click) and back up (the dialog's up button, after which
+        // Qt selects the folder it came from): the name stays, and Export saves it where the dialog is.
+        const outer = TestFiles.newFolder("keep-outer")
+        TestFiles.newFolder("keep-outer/inner")
+        mouseClick(findChild(page, "exportButton"))
+        openedDialog(fileDialog)
+        fileDialog.currentFolder = outer
+        tryCompare(fileDialog, "currentFolder", outer)
+        let inner = null
+        tryVerify(() => {
+            inner = findChild(Overlay.overlay, "fileDialogDelegate0")
+            return inner && inner.visible && String(inner.file).endsWith("/inner")
+        }, 2000, "the folder is listed")
+        mouseDoubleClickSequence(inner)
+        tryCompare(fileDialog, "currentFolder", outer + "/inner")
+        compare(nameField.text, "fieldnotes-export.json")
+        verify(button.enabled)
+        const up = upButton(Overlay.overlay)
+        verify(up, "the dialog has an up button")
+        mouseClick(up)
+        tryCompare(fileDialog, "currentFolder", outer)
+        compare(nameField.text, "fieldnotes-export.json")
+        verify(button.enabled)
+        mouseClick(button)
+        tryVerify(() => !fileDialog.visible, 2000, "the file dialog closes")
+        compare(TestFiles.entries(outer), ["fieldnotes-export.json"])
 
         // No name when the folder changes: the button waits for one, and takes it as it is typed (Qt 6.4's took it on
         // Return only).
