@@ -29,6 +29,21 @@ TestCase {
             height: testCase.height
         }
     }
+    // The page as the app has it: in an ApplicationWindow, whose contentItem is not the window's root item.
+    Component {
+        id: appWindowComponent
+        ApplicationWindow {
+            property alias page: settingsPage
+            width: 900
+            height: 1200
+            visible: true
+            header: ToolBar {}
+            SettingsPage {
+                id: settingsPage
+                anchors.fill: parent
+            }
+        }
+    }
     Component {
         id: briefComponent
         AccountPage {
@@ -51,9 +66,14 @@ TestCase {
     }
 
     // Qt's file dialog, once it is up: its popup, the file name field and the button that accepts.
+    // The overlay of the window the dialog is in (the test's own, or an ApplicationWindow's).
+    function overlayOf(fileDialog) {
+        return fileDialog.parentWindow && fileDialog.parentWindow !== testCase.Window.window
+            ? fileDialog.parentWindow.Overlay.overlay : Overlay.overlay
+    }
     function openedDialog(fileDialog) {
         tryVerify(() => fileDialog.visible, 2000, "the file dialog opens")
-        const nameField = findChild(Overlay.overlay, "fileNameTextField")
+        const nameField = findChild(overlayOf(fileDialog), "fileNameTextField")
         verify(nameField, "the dialog has a file name field")
         tryVerify(() => nameField.visible)
         return nameField
@@ -61,7 +81,7 @@ TestCase {
     function acceptButton(fileDialog) {
         const label = fileDialog.acceptLabel
         verify(label.length > 0, "the dialog says what accepting does")
-        const box = findChild(Overlay.overlay, "fileNameTextField").parent
+        const box = findChild(overlayOf(fileDialog), "fileNameTextField").parent
         for (let i = 0; i < box.children.length; ++i) {
             const child = box.children[i]
             if (child instanceof DialogButtonBox) {
@@ -245,6 +265,19 @@ TestCase {
         mouseClick(button)
         tryVerify(() => !fileDialog.visible, 2000, "the file dialog closes")
         compare(TestFiles.entries(fourth), ["late.json"])
+    }
+
+    function test_settingsExportInAnApplicationWindow() {
+        const window = createTemporaryObject(appWindowComponent, testCase)
+        waitForRendering(window.contentItem)
+        const page = window.page
+        const fileDialog = findChild(page, "exportFileDialog")
+        const folder = TestFiles.newFolder("in-window")
+        choose(findChild(page, "exportFormatBox"), "JSON")
+        mouseClick(findChild(page, "exportButton"))
+        compare(fileDialog.parentWindow, window)
+        saveAs(fileDialog, folder, "")
+        compare(TestFiles.entries(folder), ["fieldnotes-export.json"])
     }
 
     function test_settingsExportCsvOfAccounts() {
