@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QTimeZone>
 
 using namespace Qt::Literals::StringLiterals;
@@ -23,6 +24,18 @@ QString highlightedHtml(const QString &snippet, const QList<std::pair<int, int>>
     return html;
 }
 
+namespace {
+
+// A locale's short format without its seconds: some (C, which CI and the demo run in) write "HH:mm:ss", and a
+// conversation's time is to the minute.
+QString withoutSeconds(QString format)
+{
+    static const QRegularExpression seconds(u"[:.]ss?(?![A-Za-z])"_s);
+    return format.remove(seconds);
+}
+
+} // namespace
+
 QString dateText(const QString &isoUtc, const QDateTime &now)
 {
     QDateTime time = QDateTime::fromString(isoUtc, Qt::ISODate);
@@ -30,13 +43,13 @@ QString dateText(const QString &isoUtc, const QDateTime &now)
         return QString();
     time = time.toLocalTime();
     const QLocale locale;
-    const QString clock = locale.toString(time.time(), QLocale::ShortFormat);
+    const QString clock = locale.toString(time.time(), withoutSeconds(locale.timeFormat(QLocale::ShortFormat)));
     const qint64 days = time.date().daysTo(now.toLocalTime().date());
     if (days == 0)
         return QCoreApplication::translate("TextFormat", "Today %1").arg(clock);
     if (days == 1)
         return QCoreApplication::translate("TextFormat", "Yesterday %1").arg(clock);
-    return locale.toString(time, QLocale::ShortFormat);
+    return locale.toString(time, withoutSeconds(locale.dateTimeFormat(QLocale::ShortFormat)));
 }
 
 QStringList insightKinds()

@@ -1,13 +1,14 @@
 #include "personaldatascanner.h"
 #include "textformat.h"
 
+#include <QScopeGuard>
 #include <QTest>
 
 using namespace Qt::Literals::StringLiterals;
 using fieldnotes::app::PersonalDataScanner;
 using Kind = PersonalDataScanner::Kind;
 
-/** Tests the personal-data flags of the publish review, and the snippet highlighting. */
+/** Tests the personal-data flags of the publish review, the snippet highlighting and the list dates (TextFormat). */
 class TestPersonalDataScanner : public QObject
 {
     Q_OBJECT
@@ -51,6 +52,31 @@ private slots:
         }
         QCOMPARE(texts, found);
         QCOMPARE(kindList, kinds);
+    }
+
+    // A conversation's time is to the minute in every locale, also in C's, whose short formats have seconds.
+    void datesShowMinutes_data()
+    {
+        QTest::addColumn<QString>("locale");
+        QTest::addRow("C") << u"C"_s;
+        QTest::addRow("en_US") << u"en_US"_s;
+        QTest::addRow("de_DE") << u"de_DE"_s;
+        QTest::addRow("fi_FI") << u"fi_FI"_s;
+    }
+    void datesShowMinutes()
+    {
+        QFETCH(QString, locale);
+        const QLocale before;
+        QLocale::setDefault(QLocale(locale));
+        const auto restore = qScopeGuard([&] { QLocale::setDefault(before); });
+        using fieldnotes::app::TextFormat::dateText;
+        const QDateTime at = QDateTime::fromString(u"2026-11-20T09:30:45Z"_s, Qt::ISODate).toLocalTime();
+        const QString clock = QLocale(locale).toString(at.time(), u"m"_s); // "30"
+        for (const QDateTime &now : {at, at.addDays(1), at.addDays(30)}) {
+            const QString text = dateText(u"2026-11-20T09:30:45Z"_s, now);
+            QVERIFY2(text.contains(clock), qPrintable(text));
+            QVERIFY2(!text.contains(u"45"_s), qPrintable(text)); // no seconds
+        }
     }
 
     void highlightsAreEscaped()
