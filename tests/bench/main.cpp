@@ -35,6 +35,23 @@ void printError(const QString &message)
     std::fprintf(stderr, "fieldnotes-bench: %s\n", message.toLocal8Bit().constData());
 }
 
+// A command's end: its error, or its result written to `path` and printed. Returns the process's exit code.
+int report(const QString &command, const QString &path, const QJsonObject &result, const QString &error)
+{
+    if (!error.isEmpty() || result.isEmpty()) {
+        printError(command + u": "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
+        return 1;
+    }
+    const QByteArray text = QJsonDocument(result).toJson(QJsonDocument::Indented);
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size()) {
+        printError(u"%1: cannot write %2."_s.arg(command, out.fileName()));
+        return 1;
+    }
+    std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
+    return 0;
+}
+
 int runStore(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -64,30 +81,7 @@ int runStore(const QStringList &arguments)
 
     QString error;
     const QJsonObject result = fieldnotes::bench::runStoreBench(options, &error);
-    if (!error.isEmpty() || result.isEmpty()) {
-        printError(u"store: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
-        return 1;
-    }
-    const QByteArray text = QJsonDocument(result).toJson(QJsonDocument::Indented);
-    QFile out(parser.value(json));
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size()) {
-        printError(u"store: cannot write %1."_s.arg(out.fileName()));
-        return 1;
-    }
-    std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
-    return 0;
-}
-
-bool writeResult(const QString &command, const QString &path, const QJsonObject &result)
-{
-    const QByteArray text = QJsonDocument(result).toJson(QJsonDocument::Indented);
-    QFile out(path);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size()) {
-        printError(u"%1: cannot write %2."_s.arg(command, out.fileName()));
-        return false;
-    }
-    std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
-    return true;
+    return report(u"store"_s, parser.value(json), result, error);
 }
 
 int runServer(const QStringList &arguments)
@@ -161,11 +155,7 @@ int runServer(const QStringList &arguments)
 
     QString error;
     const QJsonObject result = fieldnotes::bench::runServerBench(options, &error);
-    if (!error.isEmpty() || result.isEmpty()) {
-        printError(u"server: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
-        return 1;
-    }
-    return writeResult(u"server"_s, parser.value(json), result) ? 0 : 1;
+    return report(u"server"_s, parser.value(json), result, error);
 }
 
 } // namespace
@@ -198,11 +188,7 @@ int runSync(const QStringList &arguments)
     }
     QString error;
     const QJsonObject result = fieldnotes::bench::runSyncBench(options, &error);
-    if (!error.isEmpty() || result.isEmpty()) {
-        printError(u"sync: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
-        return 1;
-    }
-    return writeResult(u"sync"_s, parser.value(json), result) ? 0 : 1;
+    return report(u"sync"_s, parser.value(json), result, error);
 }
 
 int runApply(const QStringList &arguments)
@@ -229,11 +215,7 @@ int runApply(const QStringList &arguments)
     }
     QString error;
     const QJsonObject result = fieldnotes::bench::runApplyBench(options, &error);
-    if (!error.isEmpty() || result.isEmpty()) {
-        printError(u"apply: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
-        return 1;
-    }
-    return writeResult(u"apply"_s, parser.value(json), result) ? 0 : 1;
+    return report(u"apply"_s, parser.value(json), result, error);
 }
 
 int runApp(const QStringList &arguments)
@@ -283,11 +265,7 @@ int runApp(const QStringList &arguments)
     }
     QString error;
     const QJsonObject result = fieldnotes::bench::runAppBench(options, &error);
-    if (!error.isEmpty() || result.isEmpty()) {
-        printError(u"app: "_s + (error.isEmpty() ? u"the benchmark failed."_s : error));
-        return 1;
-    }
-    return writeResult(u"app"_s, parser.value(json), result) ? 0 : 1;
+    return report(u"app"_s, parser.value(json), result, error);
 }
 
 int main(int argc, char *argv[])
