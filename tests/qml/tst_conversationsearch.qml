@@ -27,6 +27,13 @@ TestCase {
             anchors.fill: parent
         }
     }
+    Component {
+        id: widePageComponent
+        ConversationsPage { // list and capture side by side: a selected row stays in the list
+            width: 1000
+            height: 1400
+        }
+    }
 
     function newConversation(title, notes) {
         const editor = createTemporaryObject(editorComponent, testCase)
@@ -99,5 +106,52 @@ TestCase {
         compare(list.count, 5)
         verifyDelegates(list, "")
         verify(page.model.indexOf(d) >= 0)
+    }
+
+    function test_searchReusesDelegatesForTheRowsThatComeIn() {
+        // (Runs after test_searchKeepsTheDelegatesOfRowsThatStay, which counts every conversation of the store.)
+        // Two sets of conversations that share no word: a search for one replaces every row of the other. The list
+        // reuses the delegates of rows that leave for rows that come in; each must show its new row, and only the
+        // selected conversation's row is highlighted.
+        const walruses = []
+        const narwhals = []
+        for (let i = 0; i < 8; ++i) {
+            walruses.push(newConversation("Walrus visit " + i, "Tundra logistics, round " + i + "."))
+            narwhals.push(newConversation("Narwhal visit " + i, "Fjord logistics, round " + i + "."))
+        }
+        const page = createTemporaryObject(widePageComponent, testCase)
+        verify(page.wide)
+        const list = findChild(page, "conversationList")
+        const field = findChild(page, "conversationSearchField")
+        field.forceActiveFocus()
+        for (const key of "walrus")
+            keyClick(key)
+        compare(list.count, 8)
+        verifyDelegates(list, "walrus")
+        page.selectedId = walruses[3]
+        const shown = []
+        for (let row = 0; row < list.count; ++row) {
+            const item = list.itemAtIndex(row)
+            compare(item.highlighted, item.conversationId === walruses[3])
+            shown.push(item)
+        }
+
+        field.text = "narwhal"
+        compare(list.count, 8)
+        verifyDelegates(list, "narwhal")
+        for (let row = 0; row < list.count; ++row)
+            verify(!list.itemAtIndex(row).highlighted, "row " + row + " is highlighted")
+
+        field.text = "walrus"
+        compare(list.count, 8)
+        verifyDelegates(list, "walrus")
+        let reused = 0
+        for (let row = 0; row < list.count; ++row) {
+            const item = list.itemAtIndex(row)
+            compare(item.highlighted, item.conversationId === walruses[3])
+            if (shown.indexOf(item) >= 0)
+                ++reused
+        }
+        verify(reused > 0, "no delegate was reused")
     }
 }
