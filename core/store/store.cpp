@@ -31,23 +31,6 @@ constexpr char16_t kHitEnd = 0xE001;
 constexpr int kMaxSearchTerms = 32;
 constexpr int kMaxRankedMatches = 500;
 
-// The shortest prefix whose snippets are read apart, for the kept rows only (Store::rankMatches).
-constexpr qsizetype kShortestPrefixReadApart = 4;
-
-// Whether the ranking pass of `query` (ftsQuery) reads every snippet: its last term is a prefix (the word being
-// typed, from its second letter on; decision 0004) of two or three characters. The search table has no prefix
-// indexes (decision 0020): each MATCH of a prefix term merges the doclists of every term it starts. Two letters
-// start hundreds of terms, and a second MATCH for the kept rows' snippets costs more than the snippets of every
-// ranked row; three letters cost as much either way; four and more start a few, and the second MATCH costs less.
-// Characters are counted as typed, not as the tokenizer folds them: an estimate.
-bool snippetsInRankingPass(const QString &query)
-{
-    if (!query.endsWith(u"\"*"_s))
-        return false;
-    const qsizetype open = query.lastIndexOf(u'"', query.size() - 3);
-    return query.size() - 2 - (open + 1) < kShortestPrefixReadApart;
-}
-
 // A snippet as FTS5 writes it, with kHitStart/kHitEnd around each hit, into the hit's text and highlights.
 void setSnippet(SearchHit &hit, const QString &marked)
 {
@@ -242,6 +225,17 @@ Result<std::unique_ptr<Store>> Store::open(const QString &dir, const SecureBuffe
     if (!db)
         return db.error();
     return finishOpen(dir, std::move(*db), key, std::move(clock), false);
+}
+
+Result<bool> Store::needsUpgrade(const QString &dir, const SecureBuffer &key)
+{
+    auto db = Database::open(databaseFiles(dir).constFirst(), key, Database::OpenMode::Existing);
+    if (!db)
+        return db.error();
+    auto version = Migrations::currentVersion(*db);
+    if (!version)
+        return version.error();
+    return *version < Migrations::latestVersion();
 }
 
 Result<std::unique_ptr<Store>> Store::createUnencryptedForBenchmark(const QString &dir)
@@ -762,23 +756,14 @@ Result<QList<Store::SearchMatch>> Store::rankMatches(const QString &query, int l
     // sorted here; ties keep FTS5's order for `ORDER BY rank` (older first). fieldnotes_rank is bm25 without the
     // scan of every match that only scales the scores of a one-word query (SearchRank, decision 0020).
     // Snippets cost ~25 us each over 1-4 KB notes, and a caller keeps a fraction of the rows (a page of hits, one
-    // per conversation): readSnippets() reads them for those rows only, with a second MATCH. For a prefix term FTS5
-    // merges the doclists of every term it starts for each MATCH, whatever its rowid range: for a prefix of two
-    // letters that second merge costs more than the snippets of every row in this pass (~30 % more per query at
-    // 100k records, warm), for three as much, so those are read here (snippetsInRankingPass; docs/performance.md).
-    const bool snippetsNow = snippetsInRankingPass(query);
-    auto stmt = snippetsNow
-        ? m_db.cached(QByteArrayLiteral(
-              "SELECT h.rowid, d.entity, d.record_id, h.snip FROM ("
-              "  SELECT rowid, fieldnotes_rank(search, 5.0, 1.0, 1.0) AS score,"
-              "         snippet(search, -1, char(57344), char(57345), '…', 24) AS snip"
-              "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
-              ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"))
-        : m_db.cached(QByteArrayLiteral(
-              "SELECT h.rowid, d.entity, d.record_id FROM ("
-              "  SELECT rowid, fieldnotes_rank(search, 5.0, 1.0, 1.0) AS score"
-              "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
-              ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"));
+    // per conversation): readSnippets() reads them for those rows only, with a second MATCH. That MATCH is cheap for
+    // the word being typed too: a prefix of two or three characters is one doclist of the table's prefix indexes,
+    // a longer one starts few terms (decisions 0020, 0024).
+    auto stmt = m_db.cached(QByteArrayLiteral(
+        "SELECT h.rowid, d.entity, d.record_id FROM ("
+        "  SELECT rowid, fieldnotes_rank(search, 5.0, 1.0, 1.0) AS score"
+        "  FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?3"
+        ") AS h JOIN search_docs d ON d.docid = h.rowid ORDER BY h.score, h.rowid LIMIT ?2"));
     if (!stmt)
         return stmt.error();
     stmt->bind(1, query).bind(2, qint64(limit)).bind(3, qint64(kMaxRankedMatches));
@@ -788,10 +773,6 @@ Result<QList<Store::SearchMatch>> Store::rankMatches(const QString &query, int l
         match.docid = stmt->integer(0);
         match.hit.entity = entityFromName(stmt->text(1)).value_or(Entity::Account);
         match.hit.id = stmt->text(2);
-        if (snippetsNow) {
-            setSnippet(match.hit, stmt->text(3));
-            match.hasSnippet = true;
-        }
         matches << std::move(match);
     }); !rows)
         return rows.error();

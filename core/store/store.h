@@ -163,6 +163,9 @@ public:
     /// Opens the existing database in `dir`; never creates or modifies anything when the key or file is bad.
     [[nodiscard]] static Result<std::unique_ptr<Store>> open(const QString &dir, const SecureBuffer &key,
                                                              HlcClock::WallClock clock = {});
+    /// Whether open() will first upgrade the database in `dir` to this version's schema (which can take a while on a
+    /// large store); reads its version only, changes nothing.
+    [[nodiscard]] static Result<bool> needsUpgrade(const QString &dir, const SecureBuffer &key);
     /// The benchmark's baseline: the same schema in a plain, unencrypted file. Never for user data.
     [[nodiscard]] static Result<std::unique_ptr<Store>> createUnencryptedForBenchmark(const QString &dir);
     /// Opens a database file at `path` and brings it to schema `version` only (migration tests).
@@ -395,12 +398,12 @@ private:
     Result<void> indexForSearch(const Record &record);
     Result<void> removeFromSearch(const QString &id);
     Result<void> deleteSearchRow(qint64 docid);
-    /** A ranked match of the search index; its snippet is read with it or later (readSnippets). */
+    /** A ranked match of the search index; its snippet is read apart, for the matches a caller keeps. */
     struct SearchMatch
     {
         qint64 docid = 0;
         SearchHit hit;
-        bool hasSnippet = false;
+        bool hasSnippet = false; ///< set by readSnippets()
     };
     /// The best `limit` of the newest kMaxRankedMatches matches of an FTS query (ftsQuery), best first.
     Result<QList<SearchMatch>> rankMatches(const QString &query, int limit);

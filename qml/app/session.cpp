@@ -77,8 +77,11 @@ void Session::createStore(const QString &passphrase, const QString &repeated, bo
     }
     m_rememberAfterCreate = remember;
     auto secret = std::make_shared<SecureBuffer>(secretFrom(passphrase));
-    startTask(Task::Create, [dir = m_dir, secret] {
-        return StoreDirectory::initialize(dir, *secret, KdfParams::fromEnvironment());
+    startTask(Task::Create, [dir = m_dir, secret]() -> Result<TaskOutput> {
+        auto key = StoreDirectory::initialize(dir, *secret, KdfParams::fromEnvironment());
+        if (!key)
+            return key.error();
+        return TaskOutput {std::move(*key), {}};
     });
 }
 
@@ -91,11 +94,14 @@ void Session::unlock(const QString &passphrase)
         return;
     }
     auto secret = std::make_shared<SecureBuffer>(secretFrom(passphrase));
-    startTask(Task::Unlock, [dir = m_dir, secret]() -> Result<SecureBuffer> {
+    startTask(Task::Unlock, [dir = m_dir, secret]() -> Result<TaskOutput> {
         auto vault = KeyVault::load(dir);
         if (!vault)
             return vault.error();
-        return vault->unlock(*secret);
+        auto key = vault->unlock(*secret);
+        if (!key)
+            return key.error();
+        return TaskOutput {std::move(*key), {}};
     });
 }
 
@@ -114,17 +120,17 @@ void Session::changePassphrase(const QString &current, const QString &next, cons
     }
     auto oldSecret = std::make_shared<SecureBuffer>(secretFrom(current));
     auto newSecret = std::make_shared<SecureBuffer>(secretFrom(next));
-    startTask(Task::ChangePassphrase, [dir = m_dir, oldSecret, newSecret]() -> Result<SecureBuffer> {
+    startTask(Task::ChangePassphrase, [dir = m_dir, oldSecret, newSecret]() -> Result<TaskOutput> {
         auto vault = KeyVault::load(dir);
         if (!vault)
             return vault.error();
         if (auto r = vault->changePassphrase(*oldSecret, *newSecret, KdfParams::fromEnvironment()); !r)
             return r.error();
-        return SecureBuffer();
+        return TaskOutput {};
     });
 }
 
-void Session::startTask(Task task, std::function<Result<SecureBuffer>()> work)
+void Session::startTask(Task task, std::function<Result<TaskOutput>()> work)
 {
     setError(QString());
     setBusy(true);
@@ -141,32 +147,42 @@ void Session::finishTask()
     const Task task = std::exchange(m_task, Task::None);
     std::shared_ptr<Outcome> outcome = std::move(m_outcome);
     setBusy(false);
+    setUpgrading(false);
     if (!outcome || !outcome->has_value())
         return;
-    Result<SecureBuffer> &result = **outcome;
+    Result<TaskOutput> &result = **outcome;
     if (!result) {
+        if (m_state == State::NoStore && StoreDirectory::exists(m_dir))
+            setState(State::Locked); // created, not opened: the passphrase opens it
         showFailure(result.error());
         return;
     }
+    // A lock() while the task ran wins: the user walked away (a store opened meanwhile is closed again here).
+    const bool current = m_taskGeneration == m_generation;
     switch (task) {
     case Task::ChangePassphrase:
         emit passphraseChanged();
         break;
     case Task::Create:
         if (m_rememberAfterCreate)
-            rememberKey(*result);
+            rememberKey(result->key);
         [[fallthrough]];
     case Task::Unlock:
-        // A lock() while the derivation ran wins: the user walked away.
-        if (m_taskGeneration == m_generation)
-            openWithKey(*result);
-        if (m_state != State::Unlocked)
+        if (current)
+            openWithKey(result->key); // a new store stays on the first-run page until it is open
+        else if (m_state == State::NoStore)
+            setState(State::Locked);
+        break;
+    case Task::Open:
+        if (current)
+            adoptStore(std::move(result->store));
+        else if (m_state == State::NoStore)
             setState(State::Locked);
         break;
     case Task::None:
         break;
     }
-    result->clear();
+    result->key.clear();
 }
 
 void Session::unlockWithKeystore()
@@ -219,12 +235,17 @@ void Session::rememberKey(const SecureBuffer &key)
 
 void Session::openWithKey(const SecureBuffer &key)
 {
-    auto store = Store::open(m_dir, key);
-    if (!store) {
-        showFailure(store.error());
-        return;
-    }
-    adoptStore(std::move(*store));
+    // Reading the schema version is a few milliseconds; an upgrade can be a minute, so the page says what it waits for.
+    auto upgrade = Store::needsUpgrade(m_dir, key);
+    auto copy = std::make_shared<SecureBuffer>(key.clone());
+    startTask(Task::Open, [dir = m_dir, copy]() -> Result<TaskOutput> {
+        auto store = Store::open(dir, *copy);
+        copy->clear();
+        if (!store)
+            return store.error();
+        return TaskOutput {SecureBuffer(), std::move(*store)};
+    });
+    setUpgrading(upgrade.ok() && *upgrade);
 }
 
 void Session::adoptStore(std::unique_ptr<Store> store)
@@ -348,6 +369,9 @@ void Session::wipe(const QStringList &extraKeystoreEntries)
     if (StoreDirectory::isRememberedInKeystore(m_dir))
         entries << StoreDirectory::keystoreEntry(m_dir);
     lock();
+    // A store being opened in a worker is not deleted under it: wait, and close what it opened.
+    m_watcher.waitForFinished();
+    m_outcome.reset();
     if (auto r = StoreDirectory::wipe(m_dir); !r) {
         setError(r.error().message);
         return;
@@ -425,6 +449,14 @@ void Session::setBusy(bool busy)
         return;
     m_busy = busy;
     emit busyChanged();
+}
+
+void Session::setUpgrading(bool upgrading)
+{
+    if (upgrading == m_upgrading)
+        return;
+    m_upgrading = upgrading;
+    emit upgradingChanged();
 }
 
 void Session::setError(const QString &message)

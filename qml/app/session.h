@@ -32,6 +32,9 @@ class Session : public QObject
     Q_DISABLE_COPY_MOVE(Session)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    /// The store being opened must first be upgraded to this version's schema (busy is true meanwhile): on a large
+    /// store that takes a while (rebuilding the search index of 100,000 records: tens of seconds).
+    Q_PROPERTY(bool upgrading READ upgrading NOTIFY upgradingChanged)
     Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY errorMessageChanged)
     Q_PROPERTY(int retrySeconds READ retrySeconds NOTIFY retrySecondsChanged)
     Q_PROPERTY(bool remembered READ remembered NOTIFY rememberedChanged)
@@ -50,12 +53,16 @@ public:
     [[nodiscard]] Store *store() const { return m_store.get(); }
     [[nodiscard]] State state() const { return m_state; }
     [[nodiscard]] bool busy() const { return m_busy; }
+    [[nodiscard]] bool upgrading() const { return m_upgrading; }
     [[nodiscard]] QString errorMessage() const { return m_error; }
     [[nodiscard]] int retrySeconds() const { return m_retrySeconds; }
     [[nodiscard]] bool remembered() const;
     [[nodiscard]] QString storeDirectory() const { return m_dir; }
     [[nodiscard]] int idleTimeoutSeconds() const { return m_idleTimeoutSeconds; }
     void setIdleTimeoutSeconds(int seconds);
+
+    // The store is opened (and upgraded, if it must be) in a worker thread as well: stateChanged() to Unlocked
+    // follows a moment after the derivation or the keystore gave the key.
 
     /// Creates the store (Argon2id in a worker thread), optionally keeps its key in the OS keystore, opens it.
     Q_INVOKABLE void createStore(const QString &passphrase, const QString &repeated, bool remember);
@@ -99,6 +106,7 @@ public:
 signals:
     void stateChanged();
     void busyChanged();
+    void upgradingChanged();
     void errorMessageChanged();
     void retrySecondsChanged();
     void rememberedChanged();
@@ -117,10 +125,16 @@ signals:
     void passphraseChanged();
 
 private:
-    enum class Task { None, Create, Unlock, ChangePassphrase };
-    using Outcome = std::optional<Result<SecureBuffer>>;
+    enum class Task { None, Create, Unlock, ChangePassphrase, Open };
+    /// What a task gives back: the data key (Create, Unlock), the opened store (Open), or nothing (ChangePassphrase).
+    struct TaskOutput
+    {
+        SecureBuffer key;
+        std::unique_ptr<Store> store;
+    };
+    using Outcome = std::optional<Result<TaskOutput>>;
 
-    void startTask(Task task, std::function<Result<SecureBuffer>()> work);
+    void startTask(Task task, std::function<Result<TaskOutput>()> work);
     void finishTask();
     void openWithKey(const SecureBuffer &key);
     void rememberKey(const SecureBuffer &key);
@@ -128,6 +142,7 @@ private:
     void updateRetryDelay();
     void setState(State state);
     void setBusy(bool busy);
+    void setUpgrading(bool upgrading);
     void setError(const QString &message);
 
     QString m_dir;
@@ -135,6 +150,7 @@ private:
     std::unique_ptr<Store> m_store;
     State m_state = State::NoStore;
     bool m_busy = false;
+    bool m_upgrading = false;
     QString m_error;
     int m_retrySeconds = 0;
     int m_idleTimeoutSeconds = 300;

@@ -80,5 +80,13 @@ Page {
             running: AppSession.busy
             visible: running
         }
+        Label {
+            objectName: "upgradingLabel"
+            Layout.fillWidth: true
+            visible: AppSession.upgrading
+            text: qsTr("Updating the search index for this version. On a large store this takes up to a minute.")
+            horizontalAlignment: Text.AlignHCenter
+            wrapMode: Text.WordWrap
+        }
     }
 }

@@ -7,7 +7,9 @@
 #include "recordlistmodel.h"
 #include "session.h"
 
+#include "platform/keystoreblocking.h"
 #include "platform/memorykeystore.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "store/storedirectory.h"
 
@@ -146,6 +148,20 @@ private:
         }
     }
 
+    // The store as the previous version left it: schema 4, a search table without prefix indexes.
+    static void downgradeToSchema4(MemoryKeyStore &keyStore, const QString &dir)
+    {
+        auto key = readSecretBlocking(keyStore, StoreDirectory::keystoreEntry(dir));
+        QVERIFY(key.ok());
+        auto db = Database::open(Store::databaseFiles(dir).constFirst(), *key, Database::OpenMode::Existing);
+        QVERIFY(db.ok());
+        QVERIFY(db->exec("DROP TABLE search;"
+                         "CREATE VIRTUAL TABLE search USING fts5 (title, body, extra,"
+                         " tokenize = 'unicode61 remove_diacritics 2');"
+                         "PRAGMA user_version = 4;")
+                    .ok());
+    }
+
 private slots:
     void initTestCase()
     {
@@ -203,6 +219,50 @@ private slots:
         m_session->unlockWithKeystore();
         QTRY_COMPARE(m_session->state(), Session::State::Unlocked);
         QCOMPARE(m_session->retrySeconds(), 0);
+    }
+
+    void aStoreIsOpenedAndUpgradedInAWorker()
+    {
+        m_session->lock();
+        downgradeToSchema4(m_keyStore, storeDir());
+        if (QTest::currentTestFailed())
+            return;
+        QSignalSpy upgrading(m_session.get(), &Session::upgradingChanged);
+        QSignalSpy opened(m_session.get(), &Session::storeOpened);
+        m_session->unlockWithKeystore();
+        QVERIFY(m_session->busy());
+        QTRY_COMPARE(upgrading.count(), 1); // the key came: the page says what the wait is for
+        QVERIFY(m_session->upgrading());
+        QVERIFY(m_session->busy());
+        QTRY_COMPARE(m_session->state(), Session::State::Unlocked);
+        QVERIFY(!m_session->upgrading());
+        QVERIFY(!m_session->busy());
+        QCOMPARE(upgrading.count(), 2);
+        QCOMPARE(opened.count(), 1);
+        QCOMPARE(*Store::needsUpgrade(storeDir(), *readSecretBlocking(m_keyStore, StoreDirectory::keystoreEntry(storeDir()))),
+                 false);
+        QVERIFY(m_session->store()->search(u"pr"_s).ok());
+
+        // A lock() while the store is being opened wins: what the worker opened is closed again, not adopted.
+        m_session->lock();
+        downgradeToSchema4(m_keyStore, storeDir());
+        if (QTest::currentTestFailed())
+            return;
+        const auto connection = connect(m_session.get(), &Session::upgradingChanged, this, [this] {
+            if (m_session->upgrading())
+                m_session->lock(); // the user walks away while the page says it is upgrading
+        });
+        m_session->unlockWithKeystore();
+        QTRY_COMPARE(upgrading.count(), 3);
+        QTRY_VERIFY(!m_session->busy());
+        disconnect(connection);
+        QVERIFY(!m_session->upgrading());
+        QCOMPARE(m_session->state(), Session::State::Locked);
+        QVERIFY(m_session->store() == nullptr);
+        QCOMPARE(opened.count(), 1);
+        m_session->unlockWithKeystore();
+        QTRY_COMPARE(m_session->state(), Session::State::Unlocked);
+        QCOMPARE(opened.count(), 2);
     }
 
     void suspendAndIdleLock()

@@ -69,7 +69,7 @@ private slots:
                 QCOMPARE(hits->size(), 1);
                 QCOMPARE(hits->constFirst().id, u"6f1c2d3e-0000-4000-8000-000000000002"_s);
             }
-            // Snippets read in the ranking pass (the last word a prefix) and for the kept rows (an exact word).
+            // Snippets of the kept rows, the last word a prefix (from the prefix indexes since v5) or exact.
             for (const QString &text : {u"chain au"_s, u"chain audit"_s}) {
                 auto conversations = (*store)->searchConversations(text, 10);
                 QVERIFY(conversations.ok());
@@ -88,6 +88,20 @@ private slots:
 
         auto db = Database::open(path, key, Database::OpenMode::Existing);
         QCOMPARE(*Migrations::currentVersion(*db), Migrations::latestVersion());
+        verifyPrefixIndexes(*db);
+    }
+
+    void upgradeIsReportedBeforeOpening()
+    {
+        QTemporaryDir dir;
+        const SecureBuffer key = SecureBuffer::random(32);
+        const QString path = Store::databaseFiles(dir.path()).constFirst();
+        QVERIFY(Store::openAtVersionForTests(path, key, 4, true).ok());
+        QCOMPARE(*Store::needsUpgrade(dir.path(), key), true);
+        QCOMPARE(*Store::needsUpgrade(dir.path(), key), true); // asking changes nothing
+        QVERIFY(!Store::needsUpgrade(dir.path(), SecureBuffer::random(32)).ok());
+        QVERIFY(Store::open(dir.path(), key).ok());
+        QCOMPARE(*Store::needsUpgrade(dir.path(), key), false);
     }
 
     void freshStoreIsAtTheLatestVersion()
@@ -98,6 +112,17 @@ private slots:
         auto db = Database::open(Store::databaseFiles(dir.path()).constFirst(), key, Database::OpenMode::Existing);
         QVERIFY(db.ok());
         QCOMPARE(*Migrations::currentVersion(*db), Migrations::latestVersion());
+        verifyPrefixIndexes(*db);
+    }
+
+private:
+    // v5 (decision 0024): the search table keeps prefix indexes for 2 and 3 characters.
+    static void verifyPrefixIndexes(Database &db)
+    {
+        auto sql = db.scalar("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'search'");
+        QVERIFY(sql.ok());
+        QVERIFY2(sql->toString().contains(u"prefix = '2 3'"_s), qPrintable(sql->toString()));
+        QCOMPARE(db.scalar("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'search_prefixed%'")->toInt(), 0);
     }
 };
 

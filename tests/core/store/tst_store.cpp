@@ -393,12 +393,12 @@ private slots:
 
     void searchGivesWhatBm25AndEverySnippetGave()
     {
-        // Decision 0020: fieldnotes_rank instead of bm25() and snippets read apart for the rows returned when the
-        // last word is exact (in the ranking pass when it is a prefix) change no hit, order, snippet or highlight.
+        // Decision 0020: fieldnotes_rank instead of bm25() and snippets read apart for the rows returned change no
+        // hit, order, snippet or highlight (decision 0024: nor do the prefix indexes, which serve 2 and 3 letters).
         // A vocabulary with words in most records (IDFs clamped), in some (IDFs that weigh the words of a query
         // against each other) and prefixes that start several words; more than 500 matches for the common ones.
-        // Each query's last word is exact (its snippets read with a second MATCH) or a prefix of 2, 3 or more
-        // letters (read in the ranking pass); a single letter typed after a word is no term (the exact path).
+        // Each query's last word is exact or a prefix of 2, 3 (from the prefix indexes) or more letters (terms
+        // merged); a single letter typed after a word is no term (the exact path).
         auto store = freshStore(u"reference"_s);
         QVERIFY(store);
         const QStringList common{u"customer"_s, u"pricing"_s, u"team"_s};
