@@ -259,6 +259,7 @@ Result<Database> Store::openAtVersionForTests(const QString &path, const SecureB
 Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db, const SecureBuffer &key,
                                                  HlcClock::WallClock clock, bool fresh)
 {
+    bool upgraded = false;
     if (!fresh) {
         // An existing store must have our schema: an empty or foreign database is not silently adopted.
         auto version = Migrations::currentVersion(db);
@@ -266,11 +267,20 @@ Result<std::unique_ptr<Store>> Store::finishOpen(const QString &dir, Database db
             return version.error();
         if (*version == 0)
             return makeError(ErrorCode::Incompatible, u"The database file is not a Fieldnotes store."_s);
+        upgraded = *version < Migrations::latestVersion();
     }
     if (auto r = db.enableWal(); !r)
         return r.error();
     if (auto r = Migrations::migrate(db); !r)
         return r.error();
+    // An upgrade can leave hundreds of megabytes in the write-ahead log (migration 5 rebuilds the search index).
+    // Copied into the database file now, while the app still says it is upgrading, and the log emptied: otherwise
+    // the log keeps that size while the store is open, and a process stopped before its checkpoint leaves it for
+    // the next start to read back.
+    if (upgraded) {
+        if (auto r = db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); !r)
+            return r.error();
+    }
     if (auto r = SearchRank::install(db); !r)
         return r.error();
 

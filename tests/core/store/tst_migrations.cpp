@@ -4,6 +4,7 @@
 #include "store/store.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -52,6 +53,8 @@ private slots:
         }
         auto store = Store::open(dir.path(), key);
         QVERIFY2(store.ok(), store.ok() ? "" : qPrintable(store.error().message));
+        // The upgrade's pages are in the database file, and its write-ahead log is empty again.
+        QCOMPARE(QFileInfo(path + u"-wal"_s).size(), 0);
         QCOMPARE((*store)->deviceId(), u"d"_s);
         QCOMPARE((*store)->get(Entity::Account, u"6f1c2d3e-0000-4000-8000-000000000001"_s)->fields.value(u"name"_s),
                  u"Polar Foods"_s);
