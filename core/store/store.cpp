@@ -378,6 +378,7 @@ Result<void> Store::indexForSearch(const Record &record)
     // search_docs row, so a new docid has none, and the FTS delete of a missing row is one of the dearest steps of
     // indexing a new record (a pull writes mostly new records).
     const QString entity = entityName(record.entity);
+    const auto columns = searchColumns(record);
     auto doc = m_db.cached(QByteArrayLiteral("INSERT INTO search_docs (entity, record_id) VALUES (?, ?) "
                                              "ON CONFLICT (record_id) DO NOTHING"));
     if (!doc)
@@ -408,12 +409,26 @@ Result<void> Store::indexForSearch(const Record &record)
             retag->bind(1, entity).bind(2, docid);
             if (auto r = retag->run(); !r)
                 return r.error();
+        } else {
+            // Most updates leave the searchable text as it was (a publish, tags, an account picked, a pulled change
+            // of another field): replacing an FTS row removes and adds every word and its prefixes (decision 0024).
+            auto indexed = m_db.cached(QByteArrayLiteral("SELECT title, body, extra FROM search WHERE rowid = ?"));
+            if (!indexed)
+                return indexed.error();
+            indexed->bind(1, docid);
+            auto found = indexed->step();
+            if (!found)
+                return found.error();
+            const bool unchanged = *found && indexed->text(0) == columns[0] && indexed->text(1) == columns[1]
+                && indexed->text(2) == columns[2];
+            indexed->reset();
+            if (unchanged)
+                return {};
         }
         if (auto r = deleteSearchRow(docid); !r)
             return r.error();
     }
 
-    const auto columns = searchColumns(record);
     auto insert = m_db.cached(QByteArrayLiteral("INSERT INTO search (rowid, title, body, extra) VALUES (?, ?, ?, ?)"));
     if (!insert)
         return insert.error();

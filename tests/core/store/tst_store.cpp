@@ -165,6 +165,34 @@ private slots:
         QCOMPARE(db->scalar("PRAGMA cache_size")->toInt(), -32768);
     }
 
+    void updatesThatKeepTheTextLeaveTheSearchIndexAlone()
+    {
+        auto store = freshStore(u"unchanged"_s);
+        QVERIFY(store);
+        auto id = store->put(Entity::Insight, {},
+                             {{u"kind"_s, u"need"_s}, {u"text"_s, u"Walrus logistics"_s}, {u"quote"_s, u"cold"_s}});
+        QVERIFY(id.ok());
+        auto db = Database::open(Store::databaseFiles(m_dir.filePath(u"unchanged"_s)).constFirst(), m_key,
+                                 Database::OpenMode::Existing);
+        QVERIFY(db);
+        // FTS5 writes a segment for every transaction that changes the index.
+        const auto indexRows = [&] { return db->scalar("SELECT count(*) FROM search_data")->toInt(); };
+        const int before = indexRows();
+
+        QVERIFY(store->put(Entity::Insight, *id,
+                           {{u"importance"_s, 4}, {u"text"_s, u"Walrus logistics"_s}, {u"quote"_s, u"cold"_s}})
+                    .ok());
+        QCOMPARE(indexRows(), before); // a field that is not searched: the index is not rewritten
+        QCOMPARE(store->search(u"walrus"_s)->size(), 1);
+        QCOMPARE(store->search(u"wa"_s)->size(), 1);
+
+        QVERIFY(store->put(Entity::Insight, *id, {{u"text"_s, u"Narwhal logistics"_s}}).ok());
+        QVERIFY(indexRows() > before);
+        QCOMPARE(store->search(u"walrus"_s)->size(), 0);
+        QCOMPARE(store->search(u"na"_s)->size(), 1);
+        QCOMPARE(store->search(u"cold"_s)->size(), 1);
+    }
+
     void putGetUpdateDelete()
     {
         auto store = freshStore(u"crud"_s);
