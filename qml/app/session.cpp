@@ -31,6 +31,8 @@ Session::Session(QString storeDirectory, KeyStore *keyStore, QObject *parent)
 {
     m_state = StoreDirectory::exists(m_dir) ? State::Locked : State::NoStore;
     connect(&m_watcher, &QFutureWatcher<void>::finished, this, &Session::finishTask);
+    m_pool.setMaxThreadCount(1); // one task at a time (busy)
+    m_pool.setExpiryTimeout(0);
     m_idleTimer.setSingleShot(true);
     connect(&m_idleTimer, &QTimer::timeout, this, &Session::lock);
     m_retryTimer.setInterval(1000);
@@ -137,7 +139,7 @@ void Session::startTask(Task task, std::function<Result<TaskOutput>()> work)
     m_task = task;
     m_taskGeneration = m_generation;
     m_outcome = std::make_shared<Outcome>();
-    m_watcher.setFuture(QtConcurrent::run([work = std::move(work), outcome = m_outcome] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [work = std::move(work), outcome = m_outcome] {
         outcome->emplace(work());
     }));
 }

@@ -5,6 +5,7 @@
 
 #include <QFutureWatcher>
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 #include <QVariantMap>
 
@@ -160,6 +161,10 @@ private:
     bool m_rememberAfterCreate = false;
     std::shared_ptr<Outcome> m_outcome;
     QFutureWatcher<void> m_watcher;
+    /// The tasks' thread. It ends as soon as a task is done: opening a store runs SQLCipher, whose OpenSSL keeps state
+    /// per thread that it frees when the thread ends; a thread of the global pool could outlive OpenSSL's own
+    /// cleanup at exit, and that state would leak (LeakSanitizer saw it).
+    QThreadPool m_pool;
     QTimer m_idleTimer;
     QTimer m_retryTimer;
 };
