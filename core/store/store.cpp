@@ -811,8 +811,6 @@ Result<void> Store::readSnippets(const QString &query, QList<SearchMatch> &match
     qint64 first = std::numeric_limits<qint64>::max();
     qint64 last = std::numeric_limits<qint64>::min();
     for (SearchMatch &match : matches) {
-        if (match.hasSnippet)
-            continue;
         wanted.insert(match.docid, &match);
         if (docids.size() > 1)
             docids += ',';
@@ -832,10 +830,8 @@ Result<void> Store::readSnippets(const QString &query, QList<SearchMatch> &match
         return stmt.error();
     stmt->bind(1, query).bind(2, first).bind(3, last).bind(4, docids);
     if (auto rows = stmt->forEachRow([&] {
-        if (SearchMatch *match = wanted.value(stmt->integer(0))) {
+        if (SearchMatch *match = wanted.value(stmt->integer(0)))
             setSnippet(match->hit, stmt->text(1));
-            match->hasSnippet = true;
-        }
     }); !rows)
         return rows.error();
     return {};

@@ -403,11 +403,10 @@ private:
     {
         qint64 docid = 0;
         SearchHit hit;
-        bool hasSnippet = false; ///< set by readSnippets()
     };
     /// The best `limit` of the newest kMaxRankedMatches matches of an FTS query (ftsQuery), best first.
     Result<QList<SearchMatch>> rankMatches(const QString &query, int limit);
-    /// Reads the snippets of the matches that have none yet: only of the rows a caller keeps.
+    /// Reads the snippets of `matches` (the rows a caller keeps).
     Result<void> readSnippets(const QString &query, QList<SearchMatch> &matches);
     Result<void> appendOutbox(const OutboxEntry &entry, qint64 nowMs);
     /// Takes the fields of a new local edit out of the record's earlier outbox edits (their values were never
