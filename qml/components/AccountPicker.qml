@@ -35,10 +35,10 @@ ColumnLayout {
         height: Math.min(420, contentColumn.implicitHeight + topPadding + bottomPadding)
         modal: true
         focus: true
-        onOpened: {
-            search.text = ""
-            search.forceActiveFocus()
-        }
+        // Emptied before it shows, not once its opening transition has ended: what a quick typist types meanwhile
+        // (the field has the focus from the start) stays.
+        onAboutToShow: search.text = ""
+        onOpened: search.forceActiveFocus()
 
         ColumnLayout {
             id: contentColumn
@@ -46,6 +46,7 @@ ColumnLayout {
             TextField {
                 id: search
                 objectName: "accountSearchField"
+                focus: true
                 Layout.fillWidth: true
                 placeholderText: qsTr("Search or type a new name")
                 selectByMouse: true
