@@ -122,6 +122,17 @@ struct AckReport
     int removed = 0; ///< outbox entries acknowledged and removed
     int conflictsAdded = 0; ///< values that lost (superseded or rejected) now in the conflict log
     int rejected = 0; ///< rejected entries: their values were reverted locally and a full pull is due
+    bool cursorAdvanced = false; ///< the sync cursor moved to the one the server gave with the answer
+};
+
+/**
+ * A pull cursor the server gave with a push answer (decision 0025): `to` replaces the saved sync cursor if that is
+ * still `from`, the one sent with the push.
+ */
+struct CursorAdvance
+{
+    QString from;
+    QString to;
 };
 
 /** A value that lost a merge, kept so the user can review and restore it. */
@@ -261,8 +272,10 @@ public:
      * acks name distinct mutations (one answer per mutation sent). Changes nothing but these entries' rows in the
      * outbox. Acks that only remove entries (applied, duplicate) commit without waiting for the disk: lost in a power
      * cut, the entries are sent again and answered `duplicate`.
+     * With `cursor.to` set and every ack applied or duplicate, the sync cursor moves as CursorAdvance says, in the
+     * same transaction: this device's own changes are then not pulled back.
      */
-    [[nodiscard]] Result<AckReport> acknowledge(const QList<PushAck> &acks);
+    [[nodiscard]] Result<AckReport> acknowledge(const QList<PushAck> &acks, const CursorAdvance &cursor = {});
     /// Records that are not deleted, over every entity.
     [[nodiscard]] Result<int> liveRecordCount();
 

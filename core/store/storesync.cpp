@@ -435,7 +435,7 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
     return std::optional<OutboxEntry>(outboxFromRow(*stmt));
 }
 
-Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
+Result<AckReport> Store::acknowledge(const QList<PushAck> &acks, const CursorAdvance &cursor)
 {
     AckReport report;
     // Entries that were stored or were stored before (a retried push) go, all in one statement: nothing of them is
@@ -473,6 +473,17 @@ Result<AckReport> Store::acknowledge(const QList<PushAck> &acks)
         if (auto r = remove->run(); !r)
             return r.error();
         report.removed += int(m_db.changes());
+    }
+    // The server's cursor is only worth as much as this device's copy of the pushed records: an ack that reverts or
+    // keeps a lost value changes them, and a full sync pulls as before.
+    if (onlyRemovals && !cursor.to.isEmpty() && !cursor.from.isEmpty()) {
+        auto advance = m_db.cached(QByteArrayLiteral("UPDATE meta SET value = ? WHERE key = ? AND value = ?"));
+        if (!advance)
+            return advance.error();
+        advance->bind(1, cursor.to).bind(2, syncKey(u"cursor"_s)).bind(3, cursor.from);
+        if (auto r = advance->run(); !r)
+            return r.error();
+        report.cursorAdvanced = m_db.changes() == 1;
     }
 
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();

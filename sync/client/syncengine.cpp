@@ -341,6 +341,11 @@ void SyncEngine::pushNext()
         pullNext(*cursor);
         return;
     }
+    // The cursor this device holds goes with the push: if the team changed by nothing but this push since, the
+    // answer carries the cursor after it, and the device does not pull its own changes back (decision 0025).
+    auto cursor = m_store.syncValue(kCursor);
+    if (!cursor)
+        return failLocal(cursor.error());
     const quint64 runId = m_run.id;
     const quint64 flight = ++m_flightCounter;
     const qint64 lastSeq = batch->lastSeq;
@@ -348,11 +353,11 @@ void SyncEngine::pushNext()
     m_flight = flight;
     ++m_run.pushBatches;
     m_api.push(
-        batch->body, batch->ids,
-        [this, runId, sent](std::variant<protocol::PushResponse, CallError> answer) {
+        protocol::PushBodyWriter::withCursor(std::move(batch->body), *cursor), batch->ids,
+        [this, runId, sent, sentCursor = *cursor](std::variant<protocol::PushResponse, CallError> answer) {
             if (runId != m_run.id)
                 return;
-            onPushAnswer(std::move(answer), sent);
+            onPushAnswer(std::move(answer), sent, sentCursor);
         },
         [this, runId, flight, lastSeq] {
             if (runId == m_run.id)
@@ -373,7 +378,8 @@ void SyncEngine::prepareNext(quint64 flight, qint64 afterSeq)
     Q_EMIT pushBatchPrepared();
 }
 
-void SyncEngine::onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent)
+void SyncEngine::onPushAnswer(
+    std::variant<protocol::PushResponse, CallError> answer, qsizetype sent, const QString &sentCursor)
 {
     m_flight = 0;
     if (auto *error = std::get_if<CallError>(&answer)) {
@@ -400,7 +406,7 @@ void SyncEngine::onPushAnswer(std::variant<protocol::PushResponse, CallError> an
         if (*version == m_prepared->version)
             before = *version;
     }
-    auto report = m_store.acknowledge(acks);
+    auto report = m_store.acknowledge(acks, CursorAdvance {sentCursor, response.cursor});
     if (!report)
         return failLocal(report.error());
     if (m_prepared) {
@@ -415,6 +421,8 @@ void SyncEngine::onPushAnswer(std::variant<protocol::PushResponse, CallError> an
         }
     }
     m_run.pushed += report->removed;
+    if (report->cursorAdvanced)
+        ++m_run.pushesCaughtUp;
     refreshCounts();
     if (m_run.pushTotal > 0)
         setProgress(std::min(1.0, double(m_run.pushed) / m_run.pushTotal));
@@ -575,6 +583,7 @@ void SyncEngine::finish(bool ok)
     m_report.pulled = m_run.pulled;
     m_report.pushBatches = m_run.pushBatches;
     m_report.preparedSent = m_run.preparedSent;
+    m_report.pushesCaughtUp = m_run.pushesCaughtUp;
     m_report.preparedDropped = m_run.preparedDropped;
     m_report.pending = m_pendingCount;
     m_report.conflicts = m_conflictCount;

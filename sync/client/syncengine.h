@@ -44,6 +44,7 @@ struct SyncReport
     int pushBatches = 0; ///< push requests sent
     int preparedSent = 0; ///< of them, batches prepared while the previous one was in flight
     int preparedDropped = 0; ///< prepared batches read again because the outbox changed meanwhile
+    int pushesCaughtUp = 0; ///< push answers that moved the cursor past this device's own changes (decision 0025)
 };
 
 /**
@@ -162,13 +163,14 @@ private:
         int pushBatches = 0;
         int preparedSent = 0;
         int preparedDropped = 0;
+        int pushesCaughtUp = 0;
     };
 
     void syncIfOnline();
     void loadAccount();
     void withToken(std::function<void()> next);
     void pushNext();
-    void onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent);
+    void onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent, const QString &sentCursor);
     void prepareNext(quint64 flight, qint64 afterSeq);
     void pullNext(const QString &cursor);
     void onPage(protocol::PullPage page);

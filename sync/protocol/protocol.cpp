@@ -674,8 +674,15 @@ Result<PushRequest> decodePushRequest(const QByteArray &body)
     auto object = parseObject(body);
     if (!object)
         return object.error();
-    if (auto keys = onlyKeys(*object, u"body"_s, {u"mutations"}); !keys)
+    if (auto keys = onlyKeys(*object, u"body"_s, {u"cursor", u"mutations"}); !keys)
         return keys.error();
+    PushRequest request;
+    if (object->contains(u"cursor"_s)) {
+        auto cursor = requiredString(*object, u"cursor"_s, u"body"_s, kMaxCursorLength);
+        if (!cursor)
+            return cursor.error();
+        request.cursor = *cursor;
+    }
     if (!object->contains(u"mutations"_s))
         return bad(u"mutations"_s, u"is required"_s);
     const QJsonValue mutations = object->value(u"mutations"_s);
@@ -684,7 +691,6 @@ Result<PushRequest> decodePushRequest(const QByteArray &body)
     const QJsonArray items = mutations.toArray();
     if (items.size() > kMaxMutationsPerPush)
         return bad(u"mutations"_s, u"must hold at most %1 mutations"_s.arg(kMaxMutationsPerPush));
-    PushRequest request;
     request.mutations.reserve(items.size());
     for (qsizetype i = 0; i < items.size(); ++i) {
         // The item's path is only needed for a message: decoded again with it when there is one (same result).
@@ -701,7 +707,10 @@ QByteArray encode(const PushRequest &request)
     QJsonArray mutations;
     for (const Mutation &m : request.mutations)
         mutations.append(toJson(m));
-    return compact(QJsonObject {{u"mutations"_s, mutations}});
+    QJsonObject body {{u"mutations"_s, mutations}};
+    if (!request.cursor.isEmpty())
+        body.insert(u"cursor"_s, request.cursor);
+    return compact(body);
 }
 
 namespace {
@@ -812,17 +821,35 @@ QByteArray PushBodyWriter::take()
     return body;
 }
 
+QByteArray PushBodyWriter::withCursor(QByteArray body, const QString &cursor)
+{
+    if (cursor.isEmpty() || !body.startsWith('{'))
+        return body;
+    QByteArray member = "{\"cursor\":";
+    appendJsonString(member, cursor.toUtf8());
+    member += ',';
+    return body.replace(0, 1, member);
+}
+
 Result<PushResponse> decodePushResponse(const QByteArray &body)
 {
     auto object = parseObject(body);
     if (!object)
         return object.error();
-    if (auto keys = onlyKeys(*object, u"body"_s, {u"results"}); !keys)
+    if (auto keys = onlyKeys(*object, u"body"_s, {u"cursor", u"results"}); !keys)
         return keys.error();
+    PushResponse response;
+    if (object->contains(u"cursor"_s)) {
+        auto cursor = requiredString(*object, u"cursor"_s, u"body"_s, kMaxCursorLength);
+        if (!cursor)
+            return cursor.error();
+        if (cursor->isEmpty())
+            return bad(u"cursor"_s, u"must not be empty"_s);
+        response.cursor = *cursor;
+    }
     const QJsonValue results = object->value(u"results"_s);
     if (!results.isArray())
         return bad(u"results"_s, results.isUndefined() ? u"is required"_s : u"must be an array"_s);
-    PushResponse response;
     const QJsonArray items = results.toArray();
     response.results.reserve(items.size());
     for (qsizetype i = 0; i < items.size(); ++i) {
@@ -839,7 +866,10 @@ QByteArray encode(const PushResponse &response)
     QJsonArray results;
     for (const MutationResult &r : response.results)
         results.append(toJson(r));
-    return compact(QJsonObject {{u"results"_s, results}});
+    QJsonObject body {{u"results"_s, results}};
+    if (!response.cursor.isEmpty())
+        body.insert(u"cursor"_s, response.cursor);
+    return compact(body);
 }
 
 Result<PullPage> decodePullPage(const QByteArray &body)
@@ -861,7 +891,7 @@ Result<PullPage> decodePullPage(const QByteArray &body)
             return decodeChange(items.at(i), item(u"changes"_s, i)).error();
         page.changes << std::move(c).value();
     }
-    auto cursor = requiredString(*object, u"cursor"_s, u"body"_s, 1024);
+    auto cursor = requiredString(*object, u"cursor"_s, u"body"_s, kMaxCursorLength);
     if (!cursor)
         return cursor.error();
     page.cursor = *cursor;

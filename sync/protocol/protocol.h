@@ -31,6 +31,8 @@ inline constexpr int kMaxMutationsPerPush = 1000;
 inline constexpr qint64 kMaxClockAheadMs = 10 * 60 * 1000;
 inline constexpr int kDefaultPullLimit = 500;
 inline constexpr int kMaxPullLimit = 1000;
+/// The longest cursor a client accepts or sends (the server's are ~70 characters).
+inline constexpr int kMaxCursorLength = 1024;
 /// Deepest JSON nesting any message of the contract needs is 6 (a pull page's conflict value that is a list);
 /// anything nested deeper is refused before QJsonDocument recurses into it.
 inline constexpr int kMaxJsonDepth = 8;
@@ -95,6 +97,9 @@ struct Change
 struct PushRequest
 {
     QList<Mutation> mutations; ///< at most kMaxMutationsPerPush
+    /// Project extension (decision 0025): the pull cursor the device holds, if it wants to skip pulling back its own
+    /// changes; empty = not sent.
+    QString cursor;
 };
 
 /**
@@ -116,6 +121,9 @@ public:
     [[nodiscard]] qsizetype count() const { return m_count; }
     /// The body; the writer is empty afterwards.
     [[nodiscard]] QByteArray take();
+    /// `body` (from take()) with `"cursor"` as its first member: what encode(PushRequest) writes with that cursor.
+    /// An empty cursor leaves the body as it is.
+    [[nodiscard]] static QByteArray withCursor(QByteArray body, const QString &cursor);
 
 private:
     QByteArray m_body;
@@ -125,6 +133,10 @@ private:
 struct PushResponse
 {
     QList<MutationResult> results;
+    /// Project extension (decision 0025), only ever in answer to a push that sent `cursor`: the cursor after this
+    /// push's changes, given when the team changed by nothing but this push since the device's cursor and every
+    /// mutation was stored exactly as the device holds it. Empty = not given: pull as usual.
+    QString cursor;
 };
 
 struct PullPage

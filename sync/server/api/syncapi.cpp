@@ -249,15 +249,26 @@ HttpResponse SyncApi::push(const HttpRequest &request)
         m_metrics->pushes.increment({u"bad_request"_s});
         return apiError(protocol::ApiErrorCode::BadRequest, batch.error().message);
     }
-    auto results = m_storage.push(std::get<Caller>(caller).context, batch->mutations, m_clock());
-    if (!results) {
+    const AuthContext &ctx = std::get<Caller>(caller).context;
+    // A cursor that does not decode (altered, another team's) only means no catch-up: the mutations still apply, and
+    // the device's next pull answers 400 for it as always (decision 0025).
+    std::optional<qint64> cursorSeq;
+    if (!batch->cursor.isEmpty()) {
+        if (auto seq = m_storage.decodeCursor(ctx.teamId, batch->cursor))
+            cursorSeq = *seq;
+    }
+    auto outcome = m_storage.push(ctx, batch->mutations, m_clock(), cursorSeq);
+    if (!outcome) {
         m_metrics->pushes.increment({u"failed"_s});
-        return failure(request, results.error());
+        return failure(request, outcome.error());
     }
     m_metrics->pushes.increment({u"ok"_s});
-    for (const protocol::MutationResult &result : *results)
+    for (const protocol::MutationResult &result : std::as_const(outcome->results))
         m_metrics->mutations.increment({protocol::statusName(result.status)});
-    return encodedJson(protocol::encode(protocol::PushResponse{*results}));
+    protocol::PushResponse response {std::move(outcome->results), {}};
+    if (outcome->caughtUpSeq)
+        response.cursor = m_storage.encodeCursor(ctx.teamId, *outcome->caughtUpSeq);
+    return encodedJson(protocol::encode(response));
 }
 
 HttpResponse SyncApi::pull(const HttpRequest &request)

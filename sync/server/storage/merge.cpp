@@ -160,6 +160,7 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
         }
         record.hlc = m.hlc;
         outcome.changed = true;
+        outcome.exact = true;
         return outcome;
     }
 
@@ -175,6 +176,8 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
         return outcome;
     }
 
+    const bool hadConflicts = !record.conflicts.isEmpty();
+    bool everyFieldWritten = true;
     for (auto it = m.fields.begin(); it != m.fields.end(); ++it) {
         const QString &field = it.key();
         const bool stored = record.fieldHlcs.contains(field);
@@ -203,15 +206,19 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
             record.fieldHlcs.insert(field, m.hlc);
             record.fieldSeqs.insert(field, seq);
             outcome.changed = true;
-        } else if (m.hlc < *storedHlc && !sameValue) {
-            outcome.result.lostFields << field;
-            if (concurrent && addConflict(record, field, it.value(), m.hlc, seq))
-                outcome.changed = true;
+        } else {
+            everyFieldWritten = false;
+            if (m.hlc < *storedHlc && !sameValue) {
+                outcome.result.lostFields << field;
+                if (concurrent && addConflict(record, field, it.value(), m.hlc, seq))
+                    outcome.changed = true;
+            }
+            // Equal hlc: this very edit is already stored (the same stamp is never issued twice).
         }
-        // Equal hlc: this very edit is already stored (the same stamp is never issued twice).
     }
     if (outcome.changed)
         record.hlc = std::max(record.hlc, m.hlc);
+    outcome.exact = outcome.changed && everyFieldWritten && !hadConflicts && record.conflicts.isEmpty();
     if (!outcome.result.lostFields.isEmpty())
         outcome.result.status = MutationStatus::Superseded;
     return outcome;

@@ -43,6 +43,10 @@ struct MergeOutcome
 {
     protocol::MutationResult result;
     bool changed = false; ///< the row (or its conflicts) changed: it gets `seq`
+    /// An upsert stored as the device that sent it holds the record, if that device held the record as it was
+    /// stored: every field written with the mutation's hlc (a create, or a newer stamp), no conflict before or after.
+    /// Such a change need not be pulled back by that device (decision 0025).
+    bool exact = false;
 };
 
 /**

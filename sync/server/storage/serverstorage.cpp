@@ -171,6 +171,8 @@ private:
 const QString kLockTeamPostgres = u"SELECT last_seq FROM team_seq WHERE team_id = ? FOR UPDATE"_s;
 const QString kLockTeamSqlite = u"SELECT last_seq FROM team_seq WHERE team_id = ?"_s;
 const QString kAdvanceTeam = u"UPDATE team_seq SET last_seq = ? WHERE team_id = ?"_s;
+// A change sales may pull after a cursor (the pull's condition).
+const QString kSalesChangesAfter = u"SELECT seq FROM records WHERE team_id = ? AND seq > ? AND sales_view > 0 LIMIT 1"_s;
 // Statements over a list of keys or rows are built for the list's length (see inList and valueRows) and run once per
 // chunk of kChunkRows: a push of 500 mutations is a handful of statements, not five per mutation (on PostgreSQL,
 // each one a round trip while the team's lock is held).
@@ -796,7 +798,10 @@ struct ServerStorage::Private
         });
     }
 
-    QStringList pushStatements() const { return {postgres() ? kLockTeamPostgres : kLockTeamSqlite, kAdvanceTeam}; }
+    QStringList pushStatements() const
+    {
+        return {postgres() ? kLockTeamPostgres : kLockTeamSqlite, kAdvanceTeam, kSalesChangesAfter};
+    }
 
     /// Which of `ids` this device has pushed before.
     Result<QSet<QString>> appliedBefore(Statements &st, const QString &deviceId, const QStringList &ids)
@@ -814,8 +819,8 @@ struct ServerStorage::Private
 
     // Reads what the batch touches in a few statements, merges in memory in the batch's order, and writes every
     // changed record once: a record changed twice in one batch keeps the later seq, as if stored in between.
-    Result<QList<MutationResult>> pushLocked(
-        Statements &st, const AuthContext &ctx, const QList<Mutation> &mutations, qint64 serverNowMs)
+    Result<PushOutcome> pushLocked(Statements &st, const AuthContext &ctx, const QList<Mutation> &mutations,
+        qint64 serverNowMs, std::optional<qint64> cursorSeq)
     {
         // The team's row lock first: pushes of one team commit one after another, so seqs are commit-ordered
         // (decision 0006). SQLite's BEGIN IMMEDIATE already serialises every writer.
@@ -826,6 +831,21 @@ struct ServerStorage::Private
             return makeError(ErrorCode::NotFound, u"the team does not exist"_s);
         qint64 seq = locked->value(0).toLongLong();
         const qint64 firstSeq = seq;
+        locked->finish();
+        // Whether the pusher holds every change it may see up to now; then an exact push keeps it caught up.
+        bool caughtUp = false;
+        if (cursorSeq) {
+            if (ctx.role != Role::Sales) {
+                caughtUp = *cursorSeq == firstSeq;
+            } else if (*cursorSeq <= firstSeq) {
+                // Sales never gets conversations and guides: its cursor stays behind their changes.
+                QSqlQuery *unseen = st.run(kSalesChangesAfter, {ctx.teamId, *cursorSeq});
+                if (!unseen)
+                    return internal(u"read changes"_s);
+                caughtUp = !unseen->next();
+                unseen->finish();
+            }
+        }
 
         QStringList mutationIds;
         mutationIds.reserve(mutations.size());
@@ -864,7 +884,10 @@ struct ServerStorage::Private
                 if (outcome.changed) {
                     record.seq = ++seq;
                     changedIds.insert(record.recordId);
+                    caughtUp = caughtUp && outcome.exact
+                        && (ctx.role != Role::Sales || salesView(record) == SalesView::Full);
                 }
+                caughtUp = caughtUp && outcome.result.status == MutationStatus::Applied;
                 if (outcome.result.status != MutationStatus::Rejected) {
                     applied->insert(m.id);
                     appliedRows << QVariantList {
@@ -899,7 +922,10 @@ struct ServerStorage::Private
             return inserted.error();
         if (seq != firstSeq && !st.run(kAdvanceTeam, {seq, ctx.teamId}))
             return internal(u"advance the team sequence"_s);
-        return results;
+        PushOutcome out {std::move(results), std::nullopt};
+        if (caughtUp)
+            out.caughtUpSeq = seq;
+        return out;
     }
 
     // One statement, so one snapshot: a record's conflicts are in its own row (decision 0008).
@@ -1195,6 +1221,15 @@ QString ServerStorage::tokenHash(const QString &token)
 Result<QList<MutationResult>> ServerStorage::push(
     const AuthContext &ctx, const QList<Mutation> &mutations, qint64 serverNowMs)
 {
+    auto outcome = push(ctx, mutations, serverNowMs, std::nullopt);
+    if (!outcome)
+        return outcome.error();
+    return std::move(outcome->results);
+}
+
+Result<ServerStorage::PushOutcome> ServerStorage::push(const AuthContext &ctx, const QList<Mutation> &mutations,
+    qint64 serverNowMs, std::optional<qint64> cursorSeq)
+{
     if (mutations.size() > protocol::kMaxMutationsPerPush)
         return makeError(
             ErrorCode::InvalidInput, u"a push holds at most %1 mutations"_s.arg(protocol::kMaxMutationsPerPush));
@@ -1216,7 +1251,7 @@ Result<QList<MutationResult>> ServerStorage::push(
         d->abandon(*db);
         return internal(u"start the push"_s);
     }
-    auto results = d->pushLocked(st, ctx, mutations, serverNowMs);
+    auto results = d->pushLocked(st, ctx, mutations, serverNowMs, cursorSeq);
     st.finish();
     if (!results) {
         d->abandon(*db);

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace fieldnotes::server {
 
@@ -134,6 +135,17 @@ public:
     /// mutation is a result; an Error means nothing of the batch was stored.
     [[nodiscard]] Result<QList<protocol::MutationResult>> push(
         const AuthContext &ctx, const QList<protocol::Mutation> &mutations, qint64 serverNowMs);
+
+    struct PushOutcome
+    {
+        QList<protocol::MutationResult> results;
+        /// Set when the pusher may move its cursor here without pulling (decision 0025): the team changed by nothing
+        /// the pusher may see since `cursorSeq`, and every change of this push is exact (MergeOutcome::exact).
+        std::optional<qint64> caughtUpSeq;
+    };
+    /// push() for a device that holds the team's changes up to `cursorSeq` (its decoded pull cursor).
+    [[nodiscard]] Result<PushOutcome> push(const AuthContext &ctx, const QList<protocol::Mutation> &mutations,
+        qint64 serverNowMs, std::optional<qint64> cursorSeq);
     /// Changes of ctx's team with seq > cursorSeq, in seq order, at most `limit` (1..1000), as ctx's role may see,
     /// in wire form: each record row stores its change encoded when it is written (decision 0008), so a pull
     /// parses and encodes no JSON but the removals it sends to sales.

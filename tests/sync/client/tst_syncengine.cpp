@@ -399,6 +399,66 @@ private slots:
             QCOMPARE(b->store->search(u"Restart %1"_s.arg(i))->isEmpty(), false);
     }
 
+    // Decision 0025: a device that held every change of the team pushes with its cursor and, when the server stored
+    // its edits as it holds them, moves its cursor past them instead of pulling them back. Its copy is then what a
+    // device that pulls them has, field stamps included.
+    void ownChangesAreNotPulledBack()
+    {
+        auto options = SyncDevice::testOptions();
+        options.pushBatch = 7;
+        auto a = device(u"marketer"_s, false, options);
+        auto b = device();
+        QVERIFY(a && b);
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+
+        QStringList ids;
+        ids << a->put(Entity::Account, {{u"name"_s, u"Hooli"_s}, {u"segment"_s, u"software"_s}});
+        for (int i = 0; i < 20; ++i)
+            ids << a->put(Entity::Insight, {{u"kind"_s, u"need"_s}, {u"text"_s, u"need %1"_s.arg(i)},
+                                            {u"account_id"_s, ids.first()}, {u"importance"_s, 1 + i % 5}});
+        QVERIFY(a->store->put(Entity::Account, ids.first(), {{u"segment"_s, QJsonValue::Null},
+                                                              {u"domain"_s, u"hooli.example"_s}}).ok());
+        QVERIFY(a->sync());
+        sync::SyncReport report = a->engine->lastReport();
+        QCOMPARE(report.pushed, 22);
+        QCOMPARE(report.pushBatches, 4);
+        QCOMPARE(report.pushesCaughtUp, 4);
+        QCOMPARE(report.pulled, 0);
+
+        // Another device pulls them: the same records, to the field stamps.
+        QVERIFY(b->sync());
+        for (const QString &id : std::as_const(ids)) {
+            const Entity entity = id == ids.first() ? Entity::Account : Entity::Insight;
+            const Record onA = *a->store->get(entity, id);
+            const Record onB = *b->store->get(entity, id);
+            QCOMPARE(onA.fields, onB.fields);
+            QCOMPARE(onA.fieldHlcs, onB.fieldHlcs);
+            QCOMPARE(onA.hlc, onB.hlc);
+        }
+        QVERIFY(!a->store->get(Entity::Account, ids.first())->fields.contains(u"segment"_s));
+
+        // Someone else wrote since a's cursor: a pushes, then pulls as before, its own edit included.
+        QVERIFY(b->store->put(Entity::Account, ids.first(), {{u"name"_s, u"Hooli (B)"_s}}).ok());
+        QVERIFY(b->sync());
+        QVERIFY(a->store->put(Entity::Insight, ids.at(1), {{u"importance"_s, 5}}).ok());
+        QVERIFY(a->sync());
+        report = a->engine->lastReport();
+        QCOMPARE(report.pushesCaughtUp, 0);
+        QVERIFY(report.pulled >= 2);
+        QCOMPARE(a->store->get(Entity::Account, ids.first())->fields.value(u"name"_s).toString(), u"Hooli (B)"_s);
+
+        // Caught up again: the next push skips its own change once more.
+        QVERIFY(a->store->put(Entity::Insight, ids.at(2), {{u"importance"_s, 4}}).ok());
+        QVERIFY(a->sync());
+        QCOMPARE(a->engine->lastReport().pushesCaughtUp, 1);
+        QCOMPARE(a->engine->lastReport().pulled, 0);
+        QVERIFY(b->sync());
+        QCOMPARE(b->store->get(Entity::Insight, ids.at(2))->fields.value(u"importance"_s).toInt(), 4);
+        QCOMPARE(b->store->get(Entity::Insight, ids.at(2))->fieldHlcs,
+                 a->store->get(Entity::Insight, ids.at(2))->fieldHlcs);
+    }
+
     void concurrentEditsMergeAndConflictsCanBeRestored()
     {
         auto a = device();

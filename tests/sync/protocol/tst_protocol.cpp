@@ -321,6 +321,11 @@ private slots:
                                       << u"mutations[0].base.text: must be an hlc"_s;
         QTest::newRow("second mutation") << body({{u"mutations"_s, QJsonArray {m, with(m, u"op"_s, 1)}}})
                                          << u"mutations[1].op: must be a string"_s;
+        QTest::newRow("cursor not string") << body({{u"mutations"_s, QJsonArray {m}}, {u"cursor"_s, 7}})
+                                           << u"body.cursor: must be a string"_s;
+        QTest::newRow("cursor too long")
+            << body({{u"mutations"_s, QJsonArray {m}}, {u"cursor"_s, QString(kMaxCursorLength + 1, u'a')}})
+            << u"body.cursor: must be at most"_s;
         QTest::newRow("too deep") << nested(9) << u"nested more than"_s;
         QTest::newRow("very deep") << nested(100000) << u"nested more than"_s;
         QJsonArray many;
@@ -369,8 +374,8 @@ private slots:
             = "{\"mutations\":[{\"base\":{\"name\":null},\"entity\":\"tag\",\"fields\":{\"name\":\"x\"},"
               "\"hlc\":\"1732780800000-0000-dev1\",\"id\":\""
             + kId.toUtf8() + "\",\"op\":\"upsert\",\"record_id\":\"" + kRecord.toUtf8() + "\"}]}";
-        QCOMPARE(encode(PushRequest {{m}}), expected);
-        QCOMPARE(encode(PushResponse {{MutationResult {kId, MutationStatus::Applied, {}, {}, {}}}}),
+        QCOMPARE(encode(PushRequest {{m}, {}}), expected);
+        QCOMPARE(encode(PushResponse {{MutationResult {kId, MutationStatus::Applied, {}, {}, {}}}, {}}),
             QByteArray("{\"results\":[{\"id\":\"" + kId.toUtf8() + "\",\"status\":\"applied\"}]}"));
         QCOMPARE(encode(ApiError {ApiErrorCode::DeviceRevoked, u"revoked"_s, true}),
             QByteArray("{\"error\":\"device_revoked\",\"message\":\"revoked\",\"wipe\":true}"));
@@ -440,7 +445,39 @@ private slots:
                     QString::fromUtf8(expected.mid(std::max<qsizetype>(0, at - 40), 80)))));
             }
             QCOMPARE(writer.count(), 0); // take() starts a new body
+
+            // With the device's cursor (decision 0025): still what encode() writes.
+            request.cursor = u"AbC-_%1"_s.arg(round);
+            QCOMPARE(PushBodyWriter::withCursor(written, request.cursor), encode(request));
+            QCOMPARE(PushBodyWriter::withCursor(written, QString()), written);
         }
+    }
+
+    // The push's cursor (decision 0025) is optional both ways: absent, the messages are the contract's, byte for byte.
+    void pushCursorIsOptional()
+    {
+        auto plain = decodePushRequest(pushOf(validMutation()));
+        QVERIFY(plain.ok());
+        QVERIFY(plain->cursor.isEmpty());
+        QVERIFY(!encode(*plain).contains("cursor"));
+
+        auto withCursor = decodePushRequest(
+            body({{u"mutations"_s, QJsonArray {validMutation()}}, {u"cursor"_s, u"c1"_s}}));
+        QVERIFY(withCursor.ok());
+        QCOMPARE(withCursor->cursor, u"c1"_s);
+        QCOMPARE(withCursor->mutations, plain->mutations);
+
+        PushResponse response {{{kId, MutationStatus::Applied, {}, {}, {}}}, {}};
+        QVERIFY(!encode(response).contains("cursor"));
+        response.cursor = u"next"_s;
+        auto decoded = decodePushResponse(encode(response));
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->cursor, u"next"_s);
+        QCOMPARE(decoded->results, response.results);
+
+        const QByteArray results = "\"results\":[{\"id\":\"" + QString(kId).toUtf8() + "\",\"status\":\"applied\"}]";
+        QVERIFY(!decodePushResponse("{\"cursor\":\"\"," + results + "}").ok());
+        QVERIFY(!decodePushResponse("{\"cursor\":5," + results + "}").ok());
     }
 
     void pushRoundTrip()
@@ -460,7 +497,7 @@ private slots:
             {kId, MutationStatus::Duplicate, {}, {}, {}},
             {kId, MutationStatus::Superseded, {u"text"_s, u"kind"_s}, {}, {}},
             {kId, MutationStatus::Rejected, {}, u"forbidden"_s, u"sales may only change status and outcome"_s},
-        }};
+        }, {}};
         auto decoded = decodePushResponse(encode(response));
         QVERIFY2(decoded.ok(), qPrintable(decoded.ok() ? QString() : decoded.error().message));
         QCOMPARE(decoded->results, response.results);

@@ -344,6 +344,63 @@ private slots:
         QCOMPARE(r.json(), (QJsonObject {{u"results"_s, QJsonArray {}}}));
     }
 
+    // Decision 0025 over HTTP: a push with the device's cursor is answered with the cursor after it when the device
+    // held everything; otherwise, and without a cursor, the answer is the contract's.
+    void pushWithTheDevicesCursor()
+    {
+        E2E_STACK(st, m_stacks);
+        const Session &admin = st->a.admin;
+        const Session &marketer = st->a.marketer;
+        const FullPull start = pullAll(admin);
+        QVERIFY2(start.ok, qPrintable(start.why));
+        const auto pushWith = [&](const Session &s, const QJsonArray &mutations, const QString &cursor) {
+            return s.post("/v1/sync/push", QJsonObject {{u"mutations"_s, mutations}, {u"cursor"_s, cursor}});
+        };
+
+        const QString tag = uuid();
+        Reply r = pushWith(admin, {upsert(u"tag"_s, tag, {{u"name"_s, u"caught up"_s}}, nextHlc(admin.hlcDevice()))},
+            start.cursor);
+        E2E_EXPECT_STATUS(r, 200);
+        QCOMPARE(sortedKeys(r.json()), (QStringList {u"cursor"_s, u"results"_s}));
+        const QString next = r.json().value(u"cursor"_s).toString();
+        const FullPull after = pullAll(admin);
+        QCOMPARE(next, after.cursor);
+        QCOMPARE(pullAll(admin, next).changes.size(), 0);
+
+        // Another device wrote since: no cursor, and the pull brings both.
+        E2E_EXPECT_STATUS(marketer.push({upsert(u"tag"_s, uuid(), {{u"name"_s, u"other"_s}},
+                                             nextHlc(marketer.hlcDevice()))}),
+            200);
+        r = pushWith(admin, {upsert(u"tag"_s, uuid(), {{u"name"_s, u"late"_s}}, nextHlc(admin.hlcDevice()))}, next);
+        E2E_EXPECT_STATUS(r, 200);
+        QCOMPARE(sortedKeys(r.json()), (QStringList {u"results"_s}));
+        QCOMPARE(pullAll(admin, next).changes.size(), 2);
+
+        // A cursor that is not the server's does not stop the push; the pull refuses it as always.
+        const QString bogus = u"not-a-cursor"_s;
+        const QString kept = uuid();
+        r = pushWith(admin, {upsert(u"tag"_s, kept, {{u"name"_s, u"kept"_s}}, nextHlc(admin.hlcDevice()))}, bogus);
+        E2E_EXPECT_STATUS(r, 200);
+        QCOMPARE(sortedKeys(r.json()), (QStringList {u"results"_s}));
+        QCOMPARE(r.json().value(u"results"_s).toArray().first().toObject().value(u"status"_s).toString(),
+            u"applied"_s);
+        E2E_EXPECT_STATUS(admin.pull(bogus), 400);
+        // A cursor of the wrong type is a bad request, and nothing of it applies.
+        const QString refused = uuid();
+        r = admin.post("/v1/sync/push",
+            QJsonObject {{u"mutations"_s,
+                             QJsonArray {upsert(u"tag"_s, refused, {{u"name"_s, u"x"_s}}, nextHlc(admin.hlcDevice()))}},
+                {u"cursor"_s, 12}});
+        E2E_EXPECT_STATUS(r, 400);
+        const FullPull last = pullAll(admin);
+        bool sawKept = false;
+        for (const QJsonObject &c : last.changes) {
+            QVERIFY(c.value(u"record_id"_s).toString() != refused);
+            sawKept = sawKept || c.value(u"record_id"_s).toString() == kept;
+        }
+        QVERIFY(sawKept);
+    }
+
     void changeFormatAndConflicts()
     {
         E2E_STACK(st, m_stacks);

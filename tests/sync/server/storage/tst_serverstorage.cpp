@@ -1821,6 +1821,105 @@ private slots:
         QVERIFY(seen.value(id).conflicts.isEmpty());
     }
 
+    // Decision 0025: a device that held every change it may see gets, with an exact push, the cursor after it.
+    void aPushCatchesUpADeviceThatHeldEveryChange()
+    {
+        const auto pushFrom = [&](const AuthContext &ctx, const QList<Mutation> &batch, std::optional<qint64> cursor) {
+            auto outcome = s->push(ctx, batch, kNow, cursor);
+            if (!outcome)
+                qFatal("push: %s", qPrintable(outcome.error().message));
+            return std::move(outcome).value();
+        };
+        qint64 cursor = -1;
+        QVERIFY(pullAll(admin, 0, &cursor).isEmpty());
+        const QString a = uuid();
+        const QString b = uuid();
+
+        // Creates: caught up, to the seq after them, and nothing left to pull.
+        auto created = pushFrom(admin,
+            {upsert(Entity::Account, a, at(0, u"d"_s), {{u"name"_s, u"A"_s}}),
+                upsert(Entity::Account, b, at(1, u"d"_s), {{u"name"_s, u"B"_s}, {u"domain"_s, u"b.example"_s}})},
+            cursor);
+        QVERIFY(created.caughtUpSeq);
+        qint64 end = -1;
+        QCOMPARE(pullAll(admin, 0, &end).size(), 2);
+        QCOMPARE(*created.caughtUpSeq, end);
+        QVERIFY(pullAll(admin, end).isEmpty());
+        cursor = end;
+
+        // A plain overwrite, and two edits of one record in one batch: caught up.
+        auto edited = pushFrom(admin,
+            {upsert(Entity::Account, a, at(10, u"d"_s), {{u"name"_s, u"A2"_s}}, {{u"name"_s, at(0, u"d"_s)}}),
+                upsert(Entity::Account, a, at(11, u"d"_s), {{u"segment"_s, u"smb"_s}})},
+            cursor);
+        QVERIFY(edited.caughtUpSeq);
+        QCOMPARE(*edited.caughtUpSeq, cursor + 2);
+        cursor = *edited.caughtUpSeq;
+
+        // Without a cursor, the contract's answer; with a stale one (another device wrote since), none either.
+        QVERIFY(!pushFrom(marketer, {upsert(Entity::Tag, uuid(), at(20, u"m"_s), {{u"name"_s, u"t"_s}})}, std::nullopt)
+                     .caughtUpSeq);
+        const Mutation onB = upsert(Entity::Account, b, at(30, u"d"_s), {{u"name"_s, u"B2"_s}}, {{u"name"_s, at(1, u"d"_s)}});
+        auto stale = pushFrom(admin, {onB}, cursor);
+        QCOMPARE(stale.results.first().status, MutationStatus::Applied);
+        QVERIFY(!stale.caughtUpSeq);
+        pullAll(admin, cursor, &cursor);
+
+        // A retried push (duplicate) changes nothing: still caught up, the cursor where it is.
+        auto retried = pushFrom(admin, {onB}, cursor);
+        QCOMPARE(retried.results.first().status, MutationStatus::Duplicate);
+        QCOMPARE(retried.caughtUpSeq, std::optional<qint64>(cursor));
+
+        // A concurrent edit keeps the loser as a conflict the device does not hold: pull.
+        auto concurrent = pushFrom(admin,
+            {upsert(Entity::Account, b, at(40, u"e"_s), {{u"name"_s, u"B3"_s}}, {{u"name"_s, at(1, u"d"_s)}})}, cursor);
+        QCOMPARE(concurrent.results.first().status, MutationStatus::Applied);
+        QVERIFY(!concurrent.caughtUpSeq);
+        pullAll(admin, cursor, &cursor);
+        QCOMPARE(pullAll(admin).value(b).conflicts.size(), 1);
+        // A record with conflicts (one resolved by this edit): pull.
+        QVERIFY(!pushFrom(admin, {upsert(Entity::Account, b, at(50, u"d"_s), {{u"domain"_s, u"c.example"_s}},
+                                      {{u"domain"_s, at(1, u"d"_s)}})},
+            cursor)
+                     .caughtUpSeq);
+        pullAll(admin, cursor, &cursor);
+        // A lost field, a rejected mutation, a delete: pull.
+        auto lost = pushFrom(admin, {upsert(Entity::Account, a, at(5, u"x"_s), {{u"name"_s, u"old"_s}})}, cursor);
+        QCOMPARE(lost.results.first().status, MutationStatus::Superseded);
+        QVERIFY(!lost.caughtUpSeq);
+        pullAll(admin, cursor, &cursor);
+        auto rejected = pushFrom(admin,
+            {upsert(Entity::Account, uuid(), at(60, u"d"_s), {{u"name"_s, u"C"_s}}),
+                upsert(Entity::Account, uuid(), at(61, u"d"_s), {{u"domain"_s, u"no-name.example"_s}})},
+            cursor);
+        QCOMPARE(rejected.results.at(1).status, MutationStatus::Rejected);
+        QVERIFY(!rejected.caughtUpSeq);
+        pullAll(admin, cursor, &cursor);
+        QVERIFY(!pushFrom(admin, {remove(Entity::Account, a, at(70, u"d"_s))}, cursor).caughtUpSeq);
+
+        // Sales: its cursor stays behind the conversations it never gets; a lead edit still catches it up, and an
+        // insight it would get as a removal since its cursor does not.
+        const QString lead = uuid();
+        QVERIFY(one(marketer, upsert(Entity::Lead, lead, at(80, u"m"_s),
+                                  {{u"account_id"_s, b}, {u"recommendation"_s, u"call"_s}}))
+                    .status
+            == MutationStatus::Applied);
+        qint64 salesCursor = -1;
+        pullAll(sales, 0, &salesCursor);
+        one(marketer, upsert(Entity::Conversation, uuid(), at(81, u"m"_s), sampleFields(Entity::Conversation)));
+        auto salesEdit = pushFrom(sales, {upsert(Entity::Lead, lead, at(90, u"s"_s), {{u"status"_s, u"accepted"_s}})},
+            salesCursor);
+        QCOMPARE(salesEdit.results.first().status, MutationStatus::Applied);
+        QVERIFY(salesEdit.caughtUpSeq);
+        QVERIFY(pullAll(sales, *salesEdit.caughtUpSeq).isEmpty());
+        salesCursor = *salesEdit.caughtUpSeq;
+        one(marketer, upsert(Entity::Insight, uuid(), at(91, u"m"_s),
+                          {{u"kind"_s, u"need"_s}, {u"text"_s, u"draft"_s}, {u"published"_s, false}}));
+        QVERIFY(!pushFrom(sales, {upsert(Entity::Lead, lead, at(92, u"s"_s), {{u"outcome"_s, u"signed"_s}})},
+            salesCursor)
+                     .caughtUpSeq);
+    }
+
     void teamsAreIsolated()
     {
         const QString shared = uuid();
