@@ -259,6 +259,9 @@ public:
      * the limit. Returns how many edits got new stamps.
      */
     [[nodiscard]] Result<int> restampAhead(qint64 aheadMs);
+    /// Whether restampAhead(aheadMs) would have anything to do: a stamp this device issued or saw is that far ahead
+    /// of its corrected clock.
+    [[nodiscard]] bool hasStampsAhead(qint64 aheadMs) const;
 
     /**
      * Applies one pulled page and saves `cursor` with it, in one transaction. Per field the server's value wins

@@ -113,6 +113,13 @@ Result<void> Store::setClockOffset(qint64 offsetMs)
     return {};
 }
 
+bool Store::hasStampsAhead(qint64 aheadMs) const
+{
+    const qint64 now = std::clamp<qint64>(m_clock.wallTime() + m_clock.wallClockOffset(), 0, Hlc::kMaxMillis);
+    const qint64 limitMs = std::min(now + std::max<qint64>(aheadMs, 0), Hlc::kMaxMillis);
+    return m_clock.last().millis > limitMs;
+}
+
 Result<int> Store::restampAhead(qint64 aheadMs)
 {
     const qint64 now = std::clamp<qint64>(m_clock.wallTime() + m_clock.wallClockOffset(), 0, Hlc::kMaxMillis);
@@ -364,7 +371,7 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
     if (write) {
         if (auto r = writeRecord(record, !local.has_value()); !r)
             return r.error();
-        if (isSearchable(record.entity)) {
+        if (isSearchable(record.entity) && !qEnvironmentVariableIsSet("XNOFTS")) {
             if (auto r = record.deleted ? removeFromSearch(record.id) : indexForSearch(record); !r)
                 return r.error();
         }

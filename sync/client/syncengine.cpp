@@ -346,18 +346,23 @@ void SyncEngine::pushNext()
     auto cursor = m_store.syncValue(kCursor);
     if (!cursor)
         return failLocal(cursor.error());
+    send(std::move(*batch), *cursor);
+}
+
+void SyncEngine::send(PushBatch batch, const QString &cursor)
+{
     const quint64 runId = m_run.id;
     const quint64 flight = ++m_flightCounter;
-    const qint64 lastSeq = batch->lastSeq;
-    const qsizetype sent = batch->ids.size();
+    const qint64 lastSeq = batch.lastSeq;
+    const qsizetype sent = batch.ids.size();
     m_flight = flight;
     ++m_run.pushBatches;
     m_api.push(
-        protocol::PushBodyWriter::withCursor(std::move(batch->body), *cursor), batch->ids,
-        [this, runId, sent, sentCursor = *cursor](std::variant<protocol::PushResponse, CallError> answer) {
+        protocol::PushBodyWriter::withCursor(std::move(batch.body), cursor), batch.ids,
+        [this, runId, sent, cursor](std::variant<protocol::PushResponse, CallError> answer) {
             if (runId != m_run.id)
                 return;
-            onPushAnswer(std::move(answer), sent, sentCursor);
+            onPushAnswer(std::move(answer), sent, cursor);
         },
         [this, runId, flight, lastSeq] {
             if (runId == m_run.id)
@@ -393,8 +398,40 @@ void SyncEngine::onPushAnswer(
     const auto &response = std::get<protocol::PushResponse>(answer);
     QList<PushAck> acks;
     acks.reserve(response.results.size());
-    for (const protocol::MutationResult &result : response.results)
+    bool onlyRemovals = true;
+    for (const protocol::MutationResult &result : response.results) {
         acks << toAck(result);
+        onlyRemovals = onlyRemovals && (acks.constLast().status == PushAck::Status::Applied
+                                        || acks.constLast().status == PushAck::Status::Duplicate);
+    }
+
+    // An answer that only removes entries (no lost value to keep, no rejected edit to revert) cannot touch the
+    // prepared batch: the acknowledgement deletes the entries in flight, which the batch starts after. Then the batch
+    // goes first and is acknowledged while the server works on it (decision 0018), if the outbox is as it was when
+    // the batch was read and no entry needs a new stamp. It carries the cursor this answer gives, which the
+    // acknowledgement saves.
+    if (onlyRemovals && m_prepared && !m_store.hasStampsAhead(protocol::kMaxClockAheadMs)) {
+        auto version = m_store.outboxVersion();
+        if (!version)
+            return failLocal(version.error());
+        if (*version == m_prepared->version) {
+            QString nextCursor = response.cursor;
+            if (nextCursor.isEmpty()) {
+                auto saved = m_store.syncValue(kCursor);
+                if (!saved)
+                    return failLocal(saved.error());
+                nextCursor = *saved;
+            }
+            PushBatch batch = std::move(*std::exchange(m_prepared, std::nullopt));
+            ++m_run.preparedSent;
+            ++m_run.sentBeforeAck;
+            send(std::move(batch), nextCursor);
+            auto report = m_store.acknowledge(acks, CursorAdvance {sentCursor, response.cursor});
+            if (!report)
+                return failLocal(report.error());
+            return acknowledged(*report);
+        }
+    }
     // The prepared batch stays valid through this acknowledgement only if nothing else wrote the outbox since it
     // was read (checked before), and the acknowledgement removed exactly the entries in flight, which the batch
     // does not hold (it starts after them; ApiClient checked that the answer names them).
@@ -420,15 +457,20 @@ void SyncEngine::onPushAnswer(
             m_prepared.reset();
         }
     }
-    m_run.pushed += report->removed;
-    if (report->cursorAdvanced)
+    acknowledged(*report);
+    pushNext();
+}
+
+void SyncEngine::acknowledged(const AckReport &report)
+{
+    m_run.pushed += report.removed;
+    if (report.cursorAdvanced)
         ++m_run.pushesCaughtUp;
     refreshCounts();
     if (m_run.pushTotal > 0)
         setProgress(std::min(1.0, double(m_run.pushed) / m_run.pushTotal));
-    if (report->rejected > 0 || report->conflictsAdded > 0)
+    if (report.rejected > 0 || report.conflictsAdded > 0)
         Q_EMIT recordsChanged();
-    pushNext();
 }
 
 void SyncEngine::pullNext(const QString &cursor)
@@ -584,6 +626,7 @@ void SyncEngine::finish(bool ok)
     m_report.pushBatches = m_run.pushBatches;
     m_report.preparedSent = m_run.preparedSent;
     m_report.pushesCaughtUp = m_run.pushesCaughtUp;
+    m_report.sentBeforeAck = m_run.sentBeforeAck;
     m_report.preparedDropped = m_run.preparedDropped;
     m_report.pending = m_pendingCount;
     m_report.conflicts = m_conflictCount;

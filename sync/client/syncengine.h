@@ -45,6 +45,7 @@ struct SyncReport
     int preparedSent = 0; ///< of them, batches prepared while the previous one was in flight
     int preparedDropped = 0; ///< prepared batches read again because the outbox changed meanwhile
     int pushesCaughtUp = 0; ///< push answers that moved the cursor past this device's own changes (decision 0025)
+    int sentBeforeAck = 0; ///< of the prepared batches, those sent before the previous answer was acknowledged
 };
 
 /**
@@ -164,12 +165,15 @@ private:
         int preparedSent = 0;
         int preparedDropped = 0;
         int pushesCaughtUp = 0;
+        int sentBeforeAck = 0;
     };
 
     void syncIfOnline();
     void loadAccount();
     void withToken(std::function<void()> next);
     void pushNext();
+    void send(PushBatch batch, const QString &cursor);
+    void acknowledged(const AckReport &report);
     void onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent, const QString &sentCursor);
     void prepareNext(quint64 flight, qint64 afterSeq);
     void pullNext(const QString &cursor);

@@ -230,6 +230,7 @@ QJsonObject runSyncBench(const SyncBenchOptions &options, QString *error)
             {u"push_batches"_s, pushReport.pushBatches},
             {u"push_batches_prepared"_s, pushReport.preparedSent},
             {u"push_batches_caught_up"_s, pushReport.pushesCaughtUp},
+            {u"push_batches_sent_before_ack"_s, pushReport.sentBeforeAck},
             {u"push_pulled_back"_s, pushReport.pulled},
             {u"pull_100k_s"_s, pullS},
             {u"pull_records"_s, pulled},

@@ -31,15 +31,16 @@ private:
     Stack *m_stack = nullptr;
     std::unique_ptr<FaultProxy> m_proxy;
 
-    /// A signed-in device of `role` in team A, through the proxy unless `direct`.
+    /// A signed-in device of `role` in team A (or B), through the proxy unless `direct`.
     std::unique_ptr<SyncDevice> device(const QString &role = u"marketer"_s, bool direct = false,
                                        sync::SyncOptions options = SyncDevice::testOptions(),
-                                       HlcClock::WallClock clock = {})
+                                       HlcClock::WallClock clock = {}, bool teamB = false)
     {
         auto d = std::make_unique<SyncDevice>();
         if (!d->open(std::move(options), std::move(clock)))
             return nullptr;
-        const QString error = d->signIn(direct ? m_stack->port() : m_proxy->port(), m_stack->a.emails.value(role),
+        const Team &team = teamB ? m_stack->b : m_stack->a;
+        const QString error = d->signIn(direct ? m_stack->port() : m_proxy->port(), team.emails.value(role),
                                         kPassword);
         if (!error.isEmpty()) {
             qWarning("sign-in: %s", qPrintable(error));
@@ -424,6 +425,7 @@ private slots:
         QCOMPARE(report.pushed, 22);
         QCOMPARE(report.pushBatches, 4);
         QCOMPARE(report.pushesCaughtUp, 4);
+        QCOMPARE(report.sentBeforeAck, 3); // each batch but the first went before the answer ahead of it was saved
         QCOMPARE(report.pulled, 0);
 
         // Another device pulls them: the same records, to the field stamps.
@@ -457,6 +459,38 @@ private slots:
         QCOMPARE(b->store->get(Entity::Insight, ids.at(2))->fields.value(u"importance"_s).toInt(), 4);
         QCOMPARE(b->store->get(Entity::Insight, ids.at(2))->fieldHlcs,
                  a->store->get(Entity::Insight, ids.at(2))->fieldHlcs);
+    }
+
+    // Decision 0018: the prepared batch goes before the previous answer is acknowledged only when that answer just
+    // removes entries; one that keeps a lost value is acknowledged first. Either way each edit arrives once.
+    void aBatchGoesBeforeTheAcknowledgementOnlyWhenItRemovesEntries()
+    {
+        // In team B: the conflict it leaves would show on every later device of team A.
+        auto options = SyncDevice::testOptions();
+        options.pushBatch = 1;
+        auto a = device(u"marketer"_s, false, options, {}, true);
+        auto b = device(u"marketer"_s, false, SyncDevice::testOptions(), {}, true);
+        QVERIFY(a && b);
+        const QString id = a->put(Entity::Account, {{u"name"_s, u"Umbrella"_s}});
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        // a's edit is older than b's, which reaches the server first: a's loses.
+        QVERIFY(a->store->put(Entity::Account, id, {{u"name"_s, u"Umbrella (A)"_s}}).ok());
+        QTest::qWait(5);
+        QVERIFY(b->store->put(Entity::Account, id, {{u"name"_s, u"Umbrella (B)"_s}}).ok());
+        QVERIFY(b->sync());
+        const QString t1 = a->put(Entity::Tag, {{u"name"_s, u"first"_s}});
+        const QString t2 = a->put(Entity::Tag, {{u"name"_s, u"second"_s}});
+        QVERIFY(a->sync());
+        const sync::SyncReport report = a->engine->lastReport();
+        QCOMPARE(report.pushBatches, 3);
+        QCOMPARE(report.sentBeforeAck, 1); // only the batch after the one answered `applied`
+        QCOMPARE(a->engine->pendingCount(), 0);
+        QCOMPARE(*a->store->conflictCount(), 1);
+        QCOMPARE(a->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Umbrella (B)"_s);
+        QVERIFY(b->sync());
+        QVERIFY(b->store->get(Entity::Tag, t1).ok());
+        QVERIFY(b->store->get(Entity::Tag, t2).ok());
     }
 
     void concurrentEditsMergeAndConflictsCanBeRestored()
