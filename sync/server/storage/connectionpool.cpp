@@ -1,5 +1,7 @@
 #include "storage/connectionpool.h"
 
+#include "storage/walcheckpointer.h"
+
 #include <QAtomicInteger>
 #include <QHash>
 #include <QMutex>
@@ -179,8 +181,10 @@ Result<QSqlDatabase> ConnectionPool::get()
                 QSqlQuery q(db);
                 const QStringList setup = m_config.postgres
                     ? QStringList {u"SET client_min_messages TO WARNING"_s}
-                    : QStringList {
-                        u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=FULL"_s, u"PRAGMA foreign_keys=ON"_s};
+                    : QStringList {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=FULL"_s,
+                        u"PRAGMA foreign_keys=ON"_s,
+                        // WalCheckpointer keeps the log short; this is the writers' fallback (decision 0026).
+                        u"PRAGMA wal_autocheckpoint=%1"_s.arg(WalCheckpointer::kFallbackPages)};
                 for (const QString &sql : setup) {
                     if (!q.exec(sql)) {
                         failure = u"cannot set up the connection"_s;

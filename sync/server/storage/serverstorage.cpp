@@ -3,6 +3,7 @@
 #include "records/validator.h"
 #include "storage/connectionpool.h"
 #include "storage/merge.h"
+#include "storage/walcheckpointer.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -495,6 +496,9 @@ struct ServerStorage::Private
     { }
 
     ConnectionPool pool;
+    /// SQLite only: the log's checkpoints, off the pushes' thread (decision 0026). Declared after the pool: it goes
+    /// first.
+    std::unique_ptr<WalCheckpointer> checkpointer;
     Options options;
     QByteArray cursorKey; // crypto_auth_hmacsha256_KEYBYTES
     QByteArray throttleKey; // crypto_auth_hmacsha256_KEYBYTES: login_failures.key_hash = HMAC(throttleKey, key)
@@ -994,7 +998,17 @@ Result<std::unique_ptr<ServerStorage>> ServerStorage::open(const QString &url, O
         if (auto secrets = storage->d->loadSecrets(*db); !secrets)
             return secrets.error();
     }
+    if (!storage->d->postgres())
+        storage->d->checkpointer = std::make_unique<WalCheckpointer>(storage->d->pool);
     return storage;
+}
+
+int ServerStorage::walCheckpointsRun()
+{
+    if (!d->checkpointer)
+        return -1;
+    d->checkpointer->waitUntilIdle();
+    return d->checkpointer->checkpointsRun();
 }
 
 ServerStorage::Backend ServerStorage::backend() const
@@ -1261,6 +1275,8 @@ Result<ServerStorage::PushOutcome> ServerStorage::push(const AuthContext &ctx, c
         d->abandon(*db);
         return internal(u"commit the push"_s);
     }
+    if (d->checkpointer)
+        d->checkpointer->request();
     return results;
 }
 

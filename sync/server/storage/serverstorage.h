@@ -104,6 +104,9 @@ public:
     [[nodiscard]] Result<int> schemaVersion();
     /// This thread's connection (tests and maintenance only; never hold it across threads).
     [[nodiscard]] Result<QSqlDatabase> connection();
+    /// SQLite: the log checkpoints run off the pushes' thread so far, after waiting for one in progress (tests,
+    /// decision 0026); -1 on PostgreSQL.
+    [[nodiscard]] int walCheckpointsRun();
 
     // ---- teams, users, devices
     [[nodiscard]] Result<QString> createTeam(const QString &name);

@@ -10,6 +10,7 @@
 #include <QMutex>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QFileInfo>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -1918,6 +1919,30 @@ private slots:
         QVERIFY(!pushFrom(sales, {upsert(Entity::Lead, lead, at(92, u"s"_s), {{u"outcome"_s, u"signed"_s}})},
             salesCursor)
                      .caughtUpSeq);
+    }
+
+    // Decision 0026: on SQLite a push's commit leaves the log's checkpoint to a thread of its own; the log is copied
+    // into the database file and every record is there.
+    void theLogIsCheckpointedOffThePushesThread()
+    {
+        if (s->backend() != ServerStorage::Backend::Sqlite) {
+            QCOMPARE(s->walCheckpointsRun(), -1);
+            return;
+        }
+        QCOMPARE(s->walCheckpointsRun(), 0);
+        auto db = s->connection();
+        QVERIFY(db.ok());
+        const QString file = db->databaseName();
+        const qint64 before = QFileInfo(file).size();
+        QList<Mutation> batch;
+        for (int i = 0; i < 300; ++i)
+            batch << upsert(Entity::Tag, uuid(), at(i, u"d"_s), {{u"name"_s, u"tag %1 %2"_s.arg(i).arg(QString(90, u'x'))}});
+        QVERIFY(push(admin, batch).ok());
+        QVERIFY(s->walCheckpointsRun() >= 1);
+        // The records reached the database file: far below the writers' own threshold, only the thread copies them.
+        QVERIFY2(QFileInfo(file).size() >= before + 100 * 1024,
+            qPrintable(u"%1 -> %2 bytes"_s.arg(before).arg(QFileInfo(file).size())));
+        QCOMPARE(pullAll(admin, 0, nullptr, 1000).size(), 300);
     }
 
     void teamsAreIsolated()
