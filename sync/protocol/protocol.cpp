@@ -861,15 +861,41 @@ Result<PushResponse> decodePushResponse(const QByteArray &body)
     return response;
 }
 
+QByteArray encodeResult(const MutationResult &r)
+{
+    // The usual result, `{"id":…,"status":"applied"}` (or duplicate), written as QJsonDocument writes it; the others
+    // through QJsonObject.
+    if ((r.status != MutationStatus::Applied && r.status != MutationStatus::Duplicate) || !r.lostFields.isEmpty())
+        return compact(toJson(r));
+    QByteArray out;
+    out.reserve(r.id.size() + 32);
+    out += "{\"id\":";
+    appendJsonString(out, r.id.toUtf8());
+    out += r.status == MutationStatus::Applied ? QByteArrayView(",\"status\":\"applied\"}")
+                                               : QByteArrayView(",\"status\":\"duplicate\"}");
+    return out;
+}
+
 QByteArray encode(const PushResponse &response)
 {
-    QJsonArray results;
-    for (const MutationResult &r : response.results)
-        results.append(toJson(r));
-    QJsonObject body {{u"results"_s, results}};
-    if (!response.cursor.isEmpty())
-        body.insert(u"cursor"_s, response.cursor);
-    return compact(body);
+    // As QJsonDocument writes the object (keys sorted: "cursor" before "results"), without building it: a push of
+    // 500 answers 500 results.
+    QByteArray out;
+    out.reserve(32 + response.cursor.size() + response.results.size() * 64);
+    out += '{';
+    if (!response.cursor.isEmpty()) {
+        out += "\"cursor\":";
+        appendJsonString(out, response.cursor.toUtf8());
+        out += ',';
+    }
+    out += "\"results\":[";
+    for (qsizetype i = 0; i < response.results.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        out += encodeResult(response.results.at(i));
+    }
+    out += "]}";
+    return out;
 }
 
 Result<PullPage> decodePullPage(const QByteArray &body)

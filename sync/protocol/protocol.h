@@ -218,6 +218,8 @@ QJsonObject toJson(const Conflict &conflict);
 QByteArray encode(const PushRequest &request);
 [[nodiscard]] Result<PushResponse> decodePushResponse(const QByteArray &body);
 QByteArray encode(const PushResponse &response);
+/// One result R as encode(PushResponse) writes it (compact JSON).
+QByteArray encodeResult(const MutationResult &result);
 [[nodiscard]] Result<PullPage> decodePullPage(const QByteArray &body);
 QByteArray encode(const PullPage &page);
 [[nodiscard]] Result<LoginRequest> decodeLoginRequest(const QByteArray &body);

@@ -292,14 +292,9 @@ QString newId()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-QString compact(const QJsonObject &object)
+QJsonObject parseObjectBytes(const QByteArray &utf8)
 {
-    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
-QJsonObject parseObjectText(const QString &text)
-{
-    return QJsonDocument::fromJson(text.toUtf8()).object();
+    return QJsonDocument::fromJson(utf8).object();
 }
 
 QString encodeValue(const QJsonValue &value)
@@ -344,9 +339,16 @@ EncodedRecord encodeRecord(const StoredRecord &record)
 {
     EncodedRecord e;
     e.fields = QJsonDocument(record.fields).toJson(QJsonDocument::Compact);
-    e.fieldHlcs = plainObject(record.fieldHlcs, [](QByteArray &out, const Hlc &hlc) {
+    // The fields a mutation wrote share its stamp (a create: all of them): each distinct stamp is written once.
+    const Hlc *last = nullptr;
+    QByteArray lastText;
+    e.fieldHlcs = plainObject(record.fieldHlcs, [&](QByteArray &out, const Hlc &hlc) {
+        if (!last || !(*last == hlc)) {
+            last = &hlc;
+            lastText = hlc.toString().toLatin1();
+        }
         out += '"';
-        out += hlc.toString().toLatin1();
+        out += lastText;
         out += '"';
     });
     e.fieldSeqs = plainObject(record.fieldSeqs, [](QByteArray &out, qint64 seq) { out += QByteArray::number(seq); });
@@ -514,9 +516,13 @@ struct ServerStorage::Private
 
     // The encoded change as bound to `records.change_json`. SQLite keeps the UTF-8 bytes as they are (a BLOB value in
     // the TEXT column): reading them back costs no UTF-16 round trip, which was a tenth of a pull's CPU.
-    QVariant changeColumn(const QByteArray &change) const
+    QVariant changeColumn(const QByteArray &change) const { return textColumn(change); }
+
+    // JSON text as bound to a TEXT column: UTF-8 bytes kept as they are on SQLite (read back with toByteArray), text
+    // on PostgreSQL.
+    QVariant textColumn(const QByteArray &utf8) const
     {
-        return postgres() ? QVariant(QString::fromUtf8(change)) : QVariant(change);
+        return postgres() ? QVariant(QString::fromUtf8(utf8)) : QVariant(utf8);
     }
 
     // Rolls back whatever is open and notes a broken link so that the next call reconnects.
@@ -718,13 +724,13 @@ struct ServerStorage::Private
                 record.exists = true;
                 record.entity = *entity;
                 record.deleted = q.value(2).toLongLong() != 0;
-                record.fields = parseObjectText(q.value(3).toString());
-                const QJsonObject hlcs = parseObjectText(q.value(4).toString());
+                record.fields = parseObjectBytes(q.value(3).toByteArray());
+                const QJsonObject hlcs = parseObjectBytes(q.value(4).toByteArray());
                 for (auto h = hlcs.begin(); h != hlcs.end(); ++h) {
                     if (auto fieldHlc = Hlc::parse(h.value().toString()))
                         record.fieldHlcs.insert(h.key(), *fieldHlc);
                 }
-                const QJsonObject seqs = parseObjectText(q.value(5).toString());
+                const QJsonObject seqs = parseObjectBytes(q.value(5).toByteArray());
                 for (auto f = seqs.begin(); f != seqs.end(); ++f)
                     record.fieldSeqs.insert(f.key(), f.value().toInteger());
                 record.hlc = *hlc;
@@ -767,8 +773,8 @@ struct ServerStorage::Private
                 const StoredRecord &record = *changed.at(i).record;
                 const EncodedRecord encoded = encodeRecord(record);
                 binds << teamId << record.recordId << entityName(record.entity) << (record.deleted ? 1 : 0)
-                      << QString::fromUtf8(encoded.fields) << QString::fromLatin1(encoded.fieldHlcs)
-                      << QString::fromLatin1(encoded.fieldSeqs) << record.hlc.toString() << record.seq
+                      << textColumn(encoded.fields) << textColumn(encoded.fieldHlcs)
+                      << textColumn(encoded.fieldSeqs) << record.hlc.toString() << record.seq
                       << changeColumn(encoded.change) << int(salesView(record));
             }
             if (!st.run(kUpsertRecords.arg(valueRows(count, 11)), binds))
@@ -895,7 +901,7 @@ struct ServerStorage::Private
                 if (outcome.result.status != MutationStatus::Rejected) {
                     applied->insert(m.id);
                     appliedRows << QVariantList {
-                        ctx.deviceId, m.id, ctx.teamId, compact(protocol::toJson(outcome.result)), serverNowMs};
+                        ctx.deviceId, m.id, ctx.teamId, textColumn(protocol::encodeResult(outcome.result)), serverNowMs};
                 }
                 results << outcome.result;
             }

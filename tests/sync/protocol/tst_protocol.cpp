@@ -503,6 +503,37 @@ private slots:
         QCOMPARE(decoded->results, response.results);
     }
 
+    // encode(PushResponse) writes the answer without QJsonDocument: the same bytes, for every kind of result and id.
+    void pushAnswerIsWhatQJsonDocumentWrites()
+    {
+        QRandomGenerator random(7);
+        for (int round = 0; round < 200; ++round) {
+            PushResponse response;
+            if (round % 3 == 0)
+                response.cursor = round % 2 ? randomText(random, 20, false) : u"AbC-_09"_s;
+            QJsonArray results;
+            for (int i = int(random.bounded(8)); i > 0; --i) {
+                MutationResult r;
+                r.id = random.bounded(4) == 0 ? randomText(random, 30, false)
+                                              : QUuid::createUuid().toString(QUuid::WithoutBraces);
+                r.status = MutationStatus(random.bounded(4));
+                if (r.status == MutationStatus::Superseded)
+                    r.lostFields = {u"text"_s, u"kind"_s};
+                if (r.status == MutationStatus::Rejected) {
+                    r.error = u"forbidden"_s;
+                    r.message = randomText(random, 30, false);
+                }
+                response.results << r;
+                results.append(toJson(r));
+                QCOMPARE(encodeResult(r), QJsonDocument(toJson(r)).toJson(QJsonDocument::Compact));
+            }
+            QJsonObject expected {{u"results"_s, results}};
+            if (!response.cursor.isEmpty())
+                expected.insert(u"cursor"_s, response.cursor);
+            QCOMPARE(encode(response), QJsonDocument(expected).toJson(QJsonDocument::Compact));
+        }
+    }
+
     void rejectsInvalidResults_data()
     {
         QTest::addColumn<QByteArray>("input");
