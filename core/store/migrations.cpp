@@ -133,6 +133,11 @@ DROP TABLE search;
 PRAGMA secure_delete = ON;
 ALTER TABLE search_prefixed RENAME TO search;
 )sql"},
+    {6, R"sql(
+-- Pulled records whose search text is not indexed yet (decision 0027): a large pulled page is written without its
+-- search rows, which are added afterwards in small transactions (Store::indexSearchBacklog).
+CREATE TABLE search_backlog (record_id TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
+)sql"},
 };
 
 } // namespace

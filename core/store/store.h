@@ -263,13 +263,27 @@ public:
     /// of its corrected clock.
     [[nodiscard]] bool hasStampsAhead(qint64 aheadMs) const;
 
+    /// When applyPull indexes the search text of the records it writes (decision 0027).
+    enum class SearchIndexing {
+        Now, ///< in the page's transaction
+        Later, ///< queued in the search backlog, indexed by indexSearchBacklog (deletions leave the index at once)
+    };
     /**
      * Applies one pulled page and saves `cursor` with it, in one transaction. Per field the server's value wins
      * unless this device has a pending edit of it with a newer stamp. A page that would delete (or hide) more
      * than `maxLiveDeletions` records this device shows is refused and nothing is written (-1: no limit).
      */
     [[nodiscard]] Result<PullApplyReport> applyPull(const QList<RemoteChange> &changes, const QString &cursor,
-                                                    int maxLiveDeletions = -1);
+                                                    int maxLiveDeletions = -1,
+                                                    SearchIndexing indexing = SearchIndexing::Now);
+    /**
+     * Indexes the search text of up to `limit` records of the search backlog (decision 0027), in one transaction
+     * that needs no sync to the disk (the backlog is written with the records; a lost drain is done again). Records
+     * deleted meanwhile just leave the backlog. Returns how many entries it took; 0 when the backlog is empty.
+     */
+    [[nodiscard]] Result<int> indexSearchBacklog(int limit);
+    /// Records pulled whose search text is not indexed yet: searches do not find them until indexSearchBacklog.
+    [[nodiscard]] Result<int> searchBacklogCount();
     /**
      * Removes acknowledged entries from the outbox; values that lost go to the conflict log, in one transaction. The
      * acks name distinct mutations (one answer per mutation sent). Changes nothing but these entries' rows in the
@@ -432,7 +446,7 @@ private:
     Result<void> saveClock();
     /// `serverConflicts`: whether any server conflict may exist (false: none to replace); set when some are added.
     Result<void> applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty,
-                             bool &serverConflicts);
+                             bool &serverConflicts, SearchIndexing indexing);
     Result<void> revertRejected(const OutboxEntry &entry);
     Result<std::optional<OutboxEntry>> outboxEntry(const QString &mutationId);
     Result<void> addConflict(const ConflictEntry &conflict, qint64 nowMs);

@@ -225,7 +225,7 @@ Result<int> Store::liveRecordCount()
 }
 
 Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, const QString &cursor,
-                                         int maxLiveDeletions)
+                                         int maxLiveDeletions, SearchIndexing indexing)
 {
     PullApplyReport report;
     // A pulled page need not reach the disk before the next one: lost in a power cut, it is lost together with its
@@ -270,7 +270,7 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
     Hlc newest = m_clock.last();
     for (qsizetype i = 0; i < changes.size(); ++i) {
         const RemoteChange &change = changes.at(i);
-        if (auto r = applyChange(change, locals.at(size_t(i)), outboxEmpty, serverConflicts); !r)
+        if (auto r = applyChange(change, locals.at(size_t(i)), outboxEmpty, serverConflicts, indexing); !r)
             return r.error();
         if (auto hlc = Hlc::parse(change.hlc); hlc && *hlc > newest)
             newest = *hlc;
@@ -297,7 +297,7 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
 }
 
 Result<void> Store::applyChange(const RemoteChange &change, const std::optional<Record> &local, bool outboxEmpty,
-                                bool &serverConflicts)
+                                bool &serverConflicts, SearchIndexing indexing)
 {
     if (local && local->entity != change.entity)
         return makeError(ErrorCode::Corrupt, u"The server sent a record whose kind differs from this device's copy."_s);
@@ -371,9 +371,22 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
     if (write) {
         if (auto r = writeRecord(record, !local.has_value()); !r)
             return r.error();
-        if (isSearchable(record.entity) && !qEnvironmentVariableIsSet("XNOFTS")) {
-            if (auto r = record.deleted ? removeFromSearch(record.id) : indexForSearch(record); !r)
+        if (isSearchable(record.entity)) {
+            if (record.deleted) {
+                // A deleted record leaves the index at once; a backlog entry of it is dropped by the drain.
+                if (auto r = removeFromSearch(record.id); !r)
+                    return r.error();
+            } else if (indexing == SearchIndexing::Later) {
+                auto queue = m_db.cached(QByteArrayLiteral(
+                    "INSERT INTO search_backlog (record_id, entity) VALUES (?, ?) ON CONFLICT (record_id) DO NOTHING"));
+                if (!queue)
+                    return queue.error();
+                queue->bind(1, record.id).bind(2, entityName(record.entity));
+                if (auto r = queue->run(); !r)
+                    return r.error();
+            } else if (auto r = indexForSearch(record); !r) {
                 return r.error();
+            }
         }
     }
 
@@ -440,6 +453,87 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
     if (!*row)
         return std::optional<OutboxEntry>();
     return std::optional<OutboxEntry>(outboxFromRow(*stmt));
+}
+
+Result<int> Store::indexSearchBacklog(int limit)
+{
+    // Derived data: a drain lost in a power cut is done again from the backlog, which commits with the records.
+    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+        return r.error();
+    const auto durableAgain = qScopeGuard([this] { (void)m_db.exec("PRAGMA synchronous = FULL"); });
+    Transaction transaction(m_db);
+    if (auto r = transaction.begin(); !r)
+        return r.error();
+    // Set-based, as migration 2 built the index: the chunk's old search rows go, and every live record of it gets
+    // its document and row from its table's columns (what indexForSearch writes, record by record). CROSS JOIN keeps
+    // the chunk the outer loop: SQLite knows nothing of the temporary table's size and would scan a whole entity
+    // table per chunk otherwise.
+    if (auto r = m_db.exec("CREATE TEMP TABLE IF NOT EXISTS search_chunk (record_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+                           "DELETE FROM search_chunk"); !r)
+        return r.error();
+    auto fill = m_db.cached(QByteArrayLiteral(
+        "INSERT INTO search_chunk (record_id) SELECT record_id FROM search_backlog ORDER BY record_id LIMIT ?"));
+    if (!fill)
+        return fill.error();
+    fill->bind(1, qint64(std::max(limit, 1)));
+    if (auto r = fill->run(); !r)
+        return r.error();
+    const int taken = int(m_db.changes());
+    if (taken == 0)
+        return 0;
+    // Rows indexed before (a record pulled again): each goes by its rowid (FTS5 scans the whole table for an IN).
+    QList<qint64> indexed;
+    {
+        auto old = m_db.cached(
+            QByteArrayLiteral("SELECT d.docid FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id"));
+        if (!old)
+            return old.error();
+        if (auto rows = old->forEachRow([&] { indexed << old->integer(0); }); !rows)
+            return rows.error();
+    }
+    for (const qint64 docid : std::as_const(indexed)) {
+        if (auto r = deleteSearchRow(docid); !r)
+            return r.error();
+    }
+    static const char *const steps[] = {
+        "DELETE FROM search_docs WHERE record_id IN (SELECT record_id FROM search_chunk)",
+        "INSERT INTO search_docs (entity, record_id) "
+        "SELECT 'account', a.id FROM search_chunk c CROSS JOIN accounts a ON a.id = c.record_id WHERE a.deleted = 0 "
+        "UNION ALL SELECT 'conversation', v.id FROM search_chunk c CROSS JOIN conversations v ON v.id = c.record_id "
+        "WHERE v.deleted = 0 "
+        "UNION ALL SELECT 'insight', i.id FROM search_chunk c CROSS JOIN insights i ON i.id = c.record_id WHERE i.deleted = 0",
+        "INSERT INTO search (rowid, title, body, extra) "
+        "SELECT d.docid, coalesce(a.name, ''), coalesce(a.domain, ''), coalesce(a.segment, '') "
+        "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN accounts a ON a.id = c.record_id "
+        "WHERE d.entity = 'account'",
+        "INSERT INTO search (rowid, title, body, extra) "
+        "SELECT d.docid, coalesce(v.title, ''), coalesce(v.notes, ''), '' "
+        "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN conversations v ON v.id = c.record_id "
+        "WHERE d.entity = 'conversation'",
+        "INSERT INTO search (rowid, title, body, extra) "
+        "SELECT d.docid, '', coalesce(i.text, ''), coalesce(i.quote, '') "
+        "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN insights i ON i.id = c.record_id "
+        "WHERE d.entity = 'insight'",
+        "DELETE FROM search_backlog WHERE record_id IN (SELECT record_id FROM search_chunk)",
+    };
+    for (const char *sql : steps) {
+        auto step = m_db.cached(QByteArray::fromRawData(sql, qsizetype(qstrlen(sql))));
+        if (!step)
+            return step.error();
+        if (auto r = step->run(); !r)
+            return r.error();
+    }
+    if (auto r = transaction.commit(); !r)
+        return r.error();
+    return taken;
+}
+
+Result<int> Store::searchBacklogCount()
+{
+    auto count = m_db.scalar("SELECT count(*) FROM search_backlog");
+    if (!count)
+        return count.error();
+    return count->toInt();
 }
 
 Result<AckReport> Store::acknowledge(const QList<PushAck> &acks, const CursorAdvance &cursor)

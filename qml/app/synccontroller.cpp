@@ -47,7 +47,7 @@ void SyncController::open()
     sync::SyncEngine *engine = m_engine.get();
     for (auto signal : {&sync::SyncEngine::statusChanged, &sync::SyncEngine::progressChanged,
                         &sync::SyncEngine::countsChanged, &sync::SyncEngine::lastSyncChanged,
-                        &sync::SyncEngine::accountChanged})
+                        &sync::SyncEngine::accountChanged, &sync::SyncEngine::searchBacklogChanged})
         connect(engine, signal, this, &SyncController::changed);
     connect(engine, &sync::SyncEngine::accountChanged, this, [this, engine] { setRole(engine->role()); });
     connect(engine, &sync::SyncEngine::recordsChanged, m_session, &Session::notifyRemoteChanges);
@@ -97,6 +97,11 @@ QString SyncController::message() const
 double SyncController::progress() const
 {
     return m_engine ? m_engine->progress() : -1;
+}
+
+int SyncController::searchBacklog() const
+{
+    return m_engine ? m_engine->searchBacklog() : 0;
 }
 
 int SyncController::pendingCount() const

@@ -33,6 +33,8 @@ class SyncController : public QObject
     Q_PROPERTY(double progress READ progress NOTIFY changed)
     Q_PROPERTY(int pendingCount READ pendingCount NOTIFY changed)
     Q_PROPERTY(int conflictCount READ conflictCount NOTIFY changed)
+    /// Pulled records whose search text is still being indexed: searches miss them until then (decision 0027).
+    Q_PROPERTY(int searchBacklog READ searchBacklog NOTIFY changed)
     Q_PROPERTY(QDateTime lastSync READ lastSync NOTIFY changed)
     Q_PROPERTY(bool signedIn READ signedIn NOTIFY changed)
     Q_PROPERTY(QString serverUrl READ serverUrl NOTIFY changed)
@@ -57,6 +59,7 @@ public:
     [[nodiscard]] double progress() const;
     [[nodiscard]] int pendingCount() const;
     [[nodiscard]] int conflictCount() const;
+    [[nodiscard]] int searchBacklog() const;
     [[nodiscard]] QDateTime lastSync() const;
     [[nodiscard]] bool signedIn() const;
     [[nodiscard]] QString serverUrl() const;

@@ -53,6 +53,16 @@
     </message>
 </context>
 <context>
+    <name>ConversationsPage</name>
+    <message numerus="yes">
+        <source>Still indexing %n record(s) from the last sync: results may be incomplete.</source>
+        <translation>
+            <numerusform>Still indexing a record from the last sync: results may be incomplete.</numerusform>
+            <numerusform>Still indexing %n records from the last sync: results may be incomplete.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message numerus="yes">
         <source>%n minute(s)</source>

@@ -101,6 +101,20 @@ Page {
                     onTextChanged: conversations.searchText = text
                 }
 
+                Label {
+                    // After a large sync the search text of the pulled records is indexed in the background
+                    // (decision 0027): until then a search may miss them, and says so.
+                    objectName: "searchCatchingUp"
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacing
+                    Layout.rightMargin: Theme.spacing
+                    visible: search.text.length > 0 && AppSync.searchBacklog > 0
+                    wrapMode: Text.Wrap
+                    font.italic: true
+                    text: qsTr("Still indexing %n record(s) from the last sync: results may be incomplete.", "",
+                               AppSync.searchBacklog)
+                }
+
                 GridLayout {
                     id: filters
                     objectName: "filterPanel"

@@ -200,6 +200,17 @@ int Cli::sync(const Arguments &args)
         wipeAfterRevoke(std::move(*store));
         return UserError;
     }
+    // Large pages were written without their search text (decision 0027): the command ends with the index complete,
+    // so that a search right after it finds every record.
+    for (;;) {
+        auto indexed = (*store)->indexSearchBacklog(1000);
+        if (!indexed) {
+            say(u"fieldnotes-cli: the search index could not be brought up to date: "_s + indexed.error().message);
+            break;
+        }
+        if (*indexed == 0)
+            break;
+    }
     if (!succeeded) {
         if (engine.status() == sync::SyncEngine::Status::NeedsConfirmation) {
             say(u"fieldnotes-cli: "_s + engine.message()

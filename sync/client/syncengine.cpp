@@ -101,6 +101,9 @@ SyncEngine::SyncEngine(Store &store, KeyStore &keyStore, QString tokenEntry, Syn
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &SyncEngine::syncIfOnline);
     connect(&m_api, &ApiClient::serverClock, this, &SyncEngine::onServerClock);
+    m_searchIndexer.setSingleShot(true);
+    m_searchIndexer.setInterval(0);
+    connect(&m_searchIndexer, &QTimer::timeout, this, &SyncEngine::indexSearchStep);
 }
 
 SyncEngine::~SyncEngine()
@@ -169,6 +172,7 @@ void SyncEngine::refreshCounts()
 
 void SyncEngine::start()
 {
+    startSearchIndexing(); // what a sync before the last quit left
     loadAccount();
     if (!m_signedIn) {
         setStatus(Status::LocalOnly);
@@ -503,7 +507,11 @@ void SyncEngine::onPage(protocol::PullPage page)
         const int base = std::max(m_run.guardBase, m_run.liveNow);
         maxDeletions = std::max(0, base / 2 - m_run.guardDeleted);
     }
-    auto applied = m_store.applyPull(changes, page.cursor, maxDeletions);
+    // A large page (a first sync, a long time offline) is written without its search text, indexed after the sync:
+    // the records show sooner, and searches find them a little later (decision 0027).
+    const bool later = m_options.deferSearchFrom > 0 && changes.size() >= m_options.deferSearchFrom;
+    auto applied = m_store.applyPull(changes, page.cursor, maxDeletions,
+                                     later ? Store::SearchIndexing::Later : Store::SearchIndexing::Now);
     if (!applied) {
         ++m_run.id; // drop the page already asked for
         m_api.abortAll();
@@ -541,6 +549,46 @@ void SyncEngine::onPage(protocol::PullPage page)
     }
 }
 
+void SyncEngine::startSearchIndexing()
+{
+    if (m_searchIndexer.isActive())
+        return;
+    auto count = m_store.searchBacklogCount();
+    if (!count || *count == 0)
+        return;
+    if (*count != m_searchBacklog) {
+        m_searchBacklog = *count;
+        Q_EMIT searchBacklogChanged();
+    }
+    m_searchIndexer.start();
+}
+
+void SyncEngine::indexSearchStep()
+{
+    // A sync in progress has the store's writes to itself; the step after it goes on (finish()).
+    if (m_running)
+        return;
+    auto indexed = m_store.indexSearchBacklog(std::max(1, m_options.searchChunk));
+    if (!indexed) {
+        // Left for the next start or sync; searches miss those records meanwhile, as they did.
+        qWarning("fieldnotes: the search index could not be brought up to date: %s", qPrintable(indexed.error().message));
+        return;
+    }
+    m_searchBacklog = *indexed == 0 ? 0 : std::max(0, m_searchBacklog - *indexed);
+    if (*indexed == 0 || m_searchBacklog == 0) {
+        // Done (or the count was stale: one more step finds out).
+        if (*indexed > 0) {
+            m_searchIndexer.start();
+            return;
+        }
+        Q_EMIT searchBacklogChanged();
+        Q_EMIT recordsChanged(); // searches run again and find what was indexed
+        return;
+    }
+    Q_EMIT searchBacklogChanged();
+    m_searchIndexer.start();
+}
+
 qint64 SyncEngine::backoffDelay(const CallError &error)
 {
     if (error.retryAfterMs >= 0)
@@ -564,6 +612,7 @@ void SyncEngine::fail(const CallError &error)
     m_api.abortAll();
     m_running = false;
     setProgress(-1);
+    startSearchIndexing(); // what the pages applied before the failure left, while the retry waits
     if (error.isDeviceRevoked()) {
         m_api.clearToken();
         setStatus(Status::Revoked, tr("An administrator revoked this device. Its data is being removed."));
@@ -632,6 +681,7 @@ void SyncEngine::finish(bool ok)
     m_report.conflicts = m_conflictCount;
     setStatus(Status::UpToDate);
     Q_EMIT finished(ok);
+    startSearchIndexing();
     if (m_again || (m_pendingCount > 0 && m_options.automatic))
         QMetaObject::invokeMethod(this, &SyncEngine::syncNow, Qt::QueuedConnection);
 }

@@ -30,6 +30,10 @@ struct SyncOptions
     int initialBackoffMs = 1000;
     int maxBackoffMs = 5 * 60 * 1000;
     int maxAttempts = -1; ///< failed attempts in a row before a sync gives up (-1: keep retrying)
+    /// A pulled page of at least this many changes is written without its search text, which the engine indexes
+    /// after the sync, `searchChunk` records per step of the event loop (decision 0027); 0: always at once.
+    int deferSearchFrom = 250;
+    int searchChunk = 250;
     ApiClientOptions api;
 };
 
@@ -72,6 +76,7 @@ class SyncEngine final : public QObject
     Q_PROPERTY(QString serverUrl READ serverUrl NOTIFY accountChanged)
     Q_PROPERTY(QString userEmail READ userEmail NOTIFY accountChanged)
     Q_PROPERTY(QString role READ role NOTIFY accountChanged)
+    Q_PROPERTY(int searchBacklog READ searchBacklog NOTIFY searchBacklogChanged)
 
 public:
     enum class Status {
@@ -127,6 +132,8 @@ public:
     [[nodiscard]] QString userEmail() const { return m_email; }
     [[nodiscard]] QString role() const { return m_role; }
     [[nodiscard]] bool isRunning() const { return m_running; }
+    /// Pulled records whose search text is still being indexed (searches do not find them yet; decision 0027).
+    [[nodiscard]] int searchBacklog() const { return m_searchBacklog; }
     /// A failed sync will be retried by itself (backoff timer running).
     [[nodiscard]] bool isRetryPending() const { return m_retry.isActive(); }
     /// The report of the last finished sync.
@@ -141,6 +148,7 @@ Q_SIGNALS:
     void countsChanged();
     void lastSyncChanged();
     void accountChanged();
+    void searchBacklogChanged();
     /// A sync ended: `ok` when everything was pushed and pulled; else `message` says why.
     void finished(bool ok);
     /// A pull changed records: views reload.
@@ -172,6 +180,9 @@ private:
     void loadAccount();
     void withToken(std::function<void()> next);
     void pushNext();
+    /// Indexes the search backlog a chunk at a time between syncs (decision 0027).
+    void startSearchIndexing();
+    void indexSearchStep();
     void send(PushBatch batch, const QString &cursor);
     void acknowledged(const AckReport &report);
     void onPushAnswer(std::variant<protocol::PushResponse, CallError> answer, qsizetype sent, const QString &sentCursor);
@@ -221,6 +232,8 @@ private:
     quint64 m_flight = 0; ///< the push request in flight, 0 when none
     quint64 m_flightCounter = 0;
     int m_attempts = 0;
+    int m_searchBacklog = 0;
+    QTimer m_searchIndexer;
     quint64 m_runCounter = 0;
     Run m_run;
     SyncReport m_report;

@@ -158,6 +158,7 @@ private:
         QVERIFY(db->exec("DROP TABLE search;"
                          "CREATE VIRTUAL TABLE search USING fts5 (title, body, extra,"
                          " tokenize = 'unicode61 remove_diacritics 2');"
+                         "DROP TABLE search_backlog;"
                          "PRAGMA user_version = 4;")
                     .ok());
     }

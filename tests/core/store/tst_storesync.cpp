@@ -110,6 +110,73 @@ private slots:
         QCOMPARE(*store->verify(), QStringList());
     }
 
+    // Decision 0027: a large page can be written without its search text, which indexSearchBacklog adds afterwards.
+    // Until then searches miss those records; after it, the index is what indexing each record at once writes.
+    void aDeferredPageIsFoundOnceItsBacklogIsIndexed()
+    {
+        auto later = freshStore();
+        auto now = freshStore();
+        QVERIFY(later && now);
+        QList<RemoteChange> page;
+        for (int i = 0; i < 30; ++i)
+            page << remoteAccount(uuid(100 + i), u"Globex %1"_s.arg(i), stamp(m_now - 1000 + i));
+        RemoteChange insight;
+        insight.entity = Entity::Insight;
+        insight.id = uuid(200);
+        insight.fields = {{u"kind"_s, u"need"_s}, {u"text"_s, u"offline globex capture"_s}, {u"quote"_s, u"fast"_s}};
+        insight.fieldHlcs = {{u"kind"_s, stamp(m_now - 9)}, {u"text"_s, stamp(m_now - 9)}, {u"quote"_s, stamp(m_now - 9)}};
+        insight.hlc = stamp(m_now - 9);
+        page << insight << remoteDelete(Entity::Conversation, uuid(201), stamp(m_now - 8));
+        QVERIFY(later->applyPull(page, u"c1"_s, -1, Store::SearchIndexing::Later).ok());
+        QVERIFY(now->applyPull(page, u"c1"_s).ok());
+        QCOMPARE(*later->searchBacklogCount(), 31); // the deletion is not queued
+        QCOMPARE(later->search(u"globex"_s)->size(), 0);
+        QCOMPARE(later->list(Entity::Account)->size(), 30); // the records are there already
+
+        // Before the drain: one record deleted, one edited here, one pulled again (queued again).
+        for (Store *s : {later.get(), now.get()}) {
+            QVERIFY(s->remove(Entity::Account, uuid(100)).ok());
+            QVERIFY(s->put(Entity::Account, uuid(101), {{u"name"_s, u"Hooli"_s}}).ok());
+        }
+        const RemoteChange renamed = remoteAccount(uuid(102), u"Initech"_s, stamp(m_now - 100));
+        QVERIFY(later->applyPull({renamed}, u"c2"_s, -1, Store::SearchIndexing::Later).ok());
+        QVERIFY(now->applyPull({renamed}, u"c2"_s).ok());
+        QCOMPARE(later->search(u"hooli"_s)->size(), 1); // a local edit is indexed at once
+
+        int taken = 0;
+        for (;;) {
+            auto n = later->indexSearchBacklog(7);
+            QVERIFY2(n.ok(), qPrintable(n.ok() ? QString() : n.error().message));
+            if (*n == 0)
+                break;
+            taken += *n;
+        }
+        QCOMPARE(taken, 31);
+        QCOMPARE(*later->searchBacklogCount(), 0);
+        const auto ids = [](const QList<SearchHit> &hits) {
+            QStringList out;
+            for (const SearchHit &h : hits)
+                out << h.id;
+            out.sort();
+            return out;
+        };
+        for (const QString &query : {u"globex"_s, u"glo"_s, u"hooli"_s, u"initech"_s, u"fast"_s, u"globex 7"_s}) {
+            QCOMPARE(ids(*later->search(query, 100)), ids(*now->search(query, 100)));
+        }
+        QCOMPARE(later->search(u"globex"_s, 100)->size(), 28); // 30, less the deleted, the renamed twice, plus the insight
+        QCOMPARE(*later->verify(), QStringList());
+
+        // A record indexed already and pulled again in a large page: its old text leaves the index with the drain.
+        QVERIFY(later->applyPull({remoteAccount(uuid(103), u"Umbrella"_s, stamp(m_now - 50))}, u"c3"_s, -1,
+                                 Store::SearchIndexing::Later).ok());
+        QCOMPARE(later->search(u"umbrella"_s)->size(), 0);
+        QCOMPARE(*later->indexSearchBacklog(100), 1);
+        QCOMPARE(later->search(u"umbrella"_s)->size(), 1);
+        QVERIFY(!ids(*later->search(u"globex"_s, 100)).contains(uuid(103)));
+        QCOMPARE(*later->indexSearchBacklog(100), 0);
+        QCOMPARE(*later->verify(), QStringList());
+    }
+
     void aPageOfWhatTheDeviceHoldsWritesNoRecord()
     {
         // After its own push a device pulls its changes back: the records it holds already. They are not written (nor

@@ -265,6 +265,41 @@ private slots:
         QVERIFY(m_proxy->faultsInjected() >= 3);
     }
 
+    // Decision 0027: a large pulled page is written without its search text; the engine indexes it after the sync,
+    // a chunk per step of the event loop, and says how much is left.
+    void aLargePullIsFoundOnceTheEngineIndexedIt()
+    {
+        auto a = device(u"marketer"_s, true);
+        QVERIFY(a);
+        QList<Store::PutItem> items;
+        for (int i = 0; i < 300; ++i)
+            items << Store::PutItem {Entity::Insight, {}, {{u"kind"_s, u"need"_s}, {u"text"_s, u"zebrafinch %1"_s.arg(i)}}};
+        QVERIFY(a->store->putMany(items).ok());
+        QVERIFY(a->sync());
+
+        auto options = SyncDevice::testOptions();
+        options.deferSearchFrom = 100;
+        options.searchChunk = 40;
+        auto b = device(u"marketer"_s, false, options);
+        QVERIFY(b);
+        QSignalSpy backlog(b->engine.get(), &sync::SyncEngine::searchBacklogChanged);
+        QSignalSpy records(b->engine.get(), &sync::SyncEngine::recordsChanged);
+        int most = 0;
+        connect(b->engine.get(), &sync::SyncEngine::searchBacklogChanged, this,
+                [&] { most = std::max(most, b->engine->searchBacklog()); });
+        int foundAtTheEnd = -1;
+        connect(b->engine.get(), &sync::SyncEngine::finished, this,
+                [&] { foundAtTheEnd = int(b->store->search(u"zebrafinch"_s, 1000)->size()); });
+        QVERIFY(b->sync());
+        QVERIFY(foundAtTheEnd >= 0 && foundAtTheEnd < 300); // written, not indexed yet
+        QTRY_COMPARE(b->engine->searchBacklog(), 0);
+        QVERIFY(most >= 300); // the pull's records
+        QCOMPARE(*b->store->searchBacklogCount(), 0);
+        QVERIFY(backlog.count() >= 300 / 40); // counted down step by step
+        QVERIFY(records.count() >= 1); // views search again at the end
+        QCOMPARE(b->store->search(u"zebrafinch"_s, 1000)->size(), 300);
+    }
+
     // Decision 0018: while a push batch is in flight the engine reads and writes the next one, and sends it once the
     // answer has been applied, unless the outbox changed since it was read. Here autosave rewrites the prepared
     // batch meanwhile: an edit of the same field removes the earlier, unsent edit from the outbox (decision 0013),
@@ -396,6 +431,7 @@ private slots:
         auto b = device(u"marketer"_s, true);
         QVERIFY(b);
         QVERIFY(b->sync());
+        QTRY_COMPARE(b->engine->searchBacklog(), 0); // a first pull of the whole team is indexed after it
         for (int i = 0; i < 5; ++i)
             QCOMPARE(b->store->search(u"Restart %1"_s.arg(i))->isEmpty(), false);
     }
