@@ -407,37 +407,45 @@ Result<Mutation> decodeMutation(const QJsonValue &json, const QString &path)
         return hlc.error();
     m.hlc = *hlc;
 
-    const QString fieldsPath = path + u".fields"_s;
+    // Paths are built only for a message: a push decodes hundreds of mutations that have none.
+    const auto fieldsPath = [&] { return path + u".fields"_s; };
     if (m.op == Op::Delete) {
         if (object->contains(u"fields"_s))
-            return bad(fieldsPath, u"must be absent for a delete"_s);
+            return bad(fieldsPath(), u"must be absent for a delete"_s);
     } else {
-        if (!object->contains(u"fields"_s))
-            return bad(fieldsPath, u"is required for an upsert"_s);
-        auto fields = decodeFields(m.entity, object->value(u"fields"_s), fieldsPath);
-        if (!fields)
-            return fields.error();
-        m.fields = *fields;
+        const QJsonValue fields = object->value(u"fields"_s);
+        if (fields.isUndefined())
+            return bad(fieldsPath(), u"is required for an upsert"_s);
+        QJsonObject given = fields.toObject();
+        if (fields.isObject() && fieldsValidAsTheyAre(m.entity, given)) {
+            m.fields = std::move(given);
+        } else {
+            auto decoded = decodeFields(m.entity, fields, fieldsPath());
+            if (!decoded)
+                return decoded.error();
+            m.fields = std::move(*decoded);
+        }
     }
 
-    const QString basePath = path + u".base"_s;
+    const auto basePath = [&] { return path + u".base"_s; };
     const QJsonValue baseValue = object->value(u"base"_s);
     if (!baseValue.isUndefined() && !baseValue.isNull()) {
-        auto base = asObject(baseValue, basePath);
-        if (!base)
-            return base.error();
-        for (auto it = base->begin(); it != base->end(); ++it) {
-            const QString p = child(basePath, it.key());
-            if (!m.fields.contains(it.key()))
-                return bad(p, u"names no field this mutation changes"_s);
-            if (it.value().isNull()) {
-                m.base.insert(it.key(), std::nullopt);
+        if (!baseValue.isObject())
+            return asObject(baseValue, basePath()).error();
+        const QJsonObject base = baseValue.toObject();
+        for (auto it = base.begin(); it != base.end(); ++it) {
+            const QString field = it.key();
+            if (!m.fields.contains(field))
+                return bad(child(basePath(), field), u"names no field this mutation changes"_s);
+            const QJsonValue stamp = it.value();
+            if (stamp.isNull()) {
+                m.base.insert(field, std::nullopt);
                 continue;
             }
-            auto baseHlc = parseHlc(it.value(), p);
+            auto baseHlc = hlcFrom(stamp);
             if (!baseHlc)
-                return baseHlc.error();
-            m.base.insert(it.key(), *baseHlc);
+                return parseHlc(stamp, child(basePath(), field)).error();
+            m.base.insert(field, std::move(*baseHlc));
         }
     }
     return m;
