@@ -233,6 +233,14 @@ Result<QVariant> Database::scalar(const char *sql)
     return *row ? stmt->value(0) : QVariant();
 }
 
+Result<int> Database::scalarInt(const char *sql)
+{
+    auto value = scalar(sql);
+    if (!value)
+        return value.error();
+    return value->toInt();
+}
+
 Error Database::lastError(const QString &what) const
 {
     const int code = m_db ? sqlite3_extended_errcode(m_db) : SQLITE_ERROR;

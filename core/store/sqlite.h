@@ -47,6 +47,8 @@ public:
     /// paths run the same few statements for every record. The handle resets it when it goes out of scope.
     [[nodiscard]] Result<Statement> cached(const QByteArray &sql);
     [[nodiscard]] Result<QVariant> scalar(const char *sql);
+    /// scalar() of a statement that yields an integer (a count).
+    [[nodiscard]] Result<int> scalarInt(const char *sql);
 
     /// Maps the connection's last SQLite error to an Error; `what` names the operation ("save the record").
     [[nodiscard]] Error lastError(const QString &what) const;

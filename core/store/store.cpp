@@ -867,10 +867,7 @@ Result<QMap<Entity, int>> Store::counts()
 
 Result<int> Store::pendingCount()
 {
-    auto count = m_db.scalar("SELECT count(*) FROM outbox");
-    if (!count)
-        return count.error();
-    return count->toInt();
+    return m_db.scalarInt("SELECT count(*) FROM outbox");
 }
 
 Result<QList<OutboxEntry>> Store::pendingMutations(int limit)

@@ -530,10 +530,7 @@ Result<int> Store::indexSearchBacklog(int limit)
 
 Result<int> Store::searchBacklogCount()
 {
-    auto count = m_db.scalar("SELECT count(*) FROM search_backlog");
-    if (!count)
-        return count.error();
-    return count->toInt();
+    return m_db.scalarInt("SELECT count(*) FROM search_backlog");
 }
 
 Result<AckReport> Store::acknowledge(const QList<PushAck> &acks, const CursorAdvance &cursor)
@@ -748,10 +745,7 @@ Result<QList<ConflictEntry>> Store::conflicts()
 
 Result<int> Store::conflictCount()
 {
-    auto count = m_db.scalar("SELECT count(*) FROM conflicts");
-    if (!count)
-        return count.error();
-    return count->toInt();
+    return m_db.scalarInt("SELECT count(*) FROM conflicts");
 }
 
 Result<QString> Store::restoreConflict(qint64 conflictId)
