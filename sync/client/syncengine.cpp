@@ -528,6 +528,7 @@ void SyncEngine::onPage(protocol::PullPage page)
                       .arg(applied->deletedLive)
                       .arg(std::max(m_run.guardBase, m_run.liveNow)));
         Q_EMIT finished(false);
+        startSearchIndexing(); // what the pages before this one left
         return;
     }
     m_run.pulled += applied->applied;
@@ -612,7 +613,6 @@ void SyncEngine::fail(const CallError &error)
     m_api.abortAll();
     m_running = false;
     setProgress(-1);
-    startSearchIndexing(); // what the pages applied before the failure left, while the retry waits
     if (error.isDeviceRevoked()) {
         m_api.clearToken();
         setStatus(Status::Revoked, tr("An administrator revoked this device. Its data is being removed."));
@@ -620,6 +620,7 @@ void SyncEngine::fail(const CallError &error)
         Q_EMIT deviceRevoked();
         return;
     }
+    startSearchIndexing(); // what the pages applied before the failure left, while the device waits
     if (error.isUnauthenticated()) {
         m_api.clearToken();
         setStatus(Status::Error, tr("The server no longer accepts this device's sign-in; sign in again."));
