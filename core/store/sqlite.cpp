@@ -468,4 +468,18 @@ Result<void> Transaction::commit()
     return {};
 }
 
+RelaxedSync::~RelaxedSync()
+{
+    if (m_relaxed)
+        (void)m_db.exec("PRAGMA synchronous = FULL");
+}
+
+Result<void> RelaxedSync::begin()
+{
+    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+        return r.error();
+    m_relaxed = true;
+    return {};
+}
+
 } // namespace fieldnotes

@@ -143,4 +143,25 @@ private:
     bool m_open = false;
 };
 
+/**
+ * While it lives, commits skip the fsync: WAL with `synchronous = NORMAL` stays atomic and survives the process being
+ * killed, and only a power cut can lose them. For writes that are done again when lost (decision 0013: a pulled page
+ * with its cursor, an acknowledgement, the search backlog's drain). `synchronous = FULL` again when it goes: declare it
+ * before the Transaction, so that it outlives the commit.
+ */
+class RelaxedSync final
+{
+public:
+    explicit RelaxedSync(Database &db) : m_db(db) { }
+    ~RelaxedSync();
+    RelaxedSync(const RelaxedSync &) = delete;
+    RelaxedSync &operator=(const RelaxedSync &) = delete;
+
+    [[nodiscard]] Result<void> begin();
+
+private:
+    Database &m_db;
+    bool m_relaxed = false;
+};
+
 } // namespace fieldnotes

@@ -10,7 +10,6 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QScopeGuard>
 
 #include <algorithm>
 
@@ -229,11 +228,10 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
 {
     PullApplyReport report;
     // A pulled page need not reach the disk before the next one: lost in a power cut, it is lost together with its
-    // cursor and pulled again. So its commit skips the fsync (WAL with synchronous=NORMAL is still atomic, and
-    // survives the process being killed); the next local write's commit syncs the log again (decision 0013).
-    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+    // cursor and pulled again; the next local write's commit syncs the log again (decision 0013).
+    RelaxedSync relaxed(m_db);
+    if (auto r = relaxed.begin(); !r)
         return r.error();
-    const auto durableAgain = qScopeGuard([this] { (void)m_db.exec("PRAGMA synchronous = FULL"); });
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
         return r.error();
@@ -458,9 +456,9 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
 Result<int> Store::indexSearchBacklog(int limit)
 {
     // Derived data: a drain lost in a power cut is done again from the backlog, which commits with the records.
-    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+    RelaxedSync relaxed(m_db);
+    if (auto r = relaxed.begin(); !r)
         return r.error();
-    const auto durableAgain = qScopeGuard([this] { (void)m_db.exec("PRAGMA synchronous = FULL"); });
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
         return r.error();
@@ -549,14 +547,11 @@ Result<AckReport> Store::acknowledge(const QList<PushAck> &acks, const CursorAdv
     // An acknowledgement that only removes entries need not reach the disk before the next batch: lost in a power cut,
     // those entries are sent again and answered `duplicate`, then removed (decision 0018). Conflicts and reverted
     // values (superseded, rejected) are kept with a full sync, like every other local write.
+    RelaxedSync relaxed(m_db);
     if (onlyRemovals) {
-        if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+        if (auto r = relaxed.begin(); !r)
             return r.error();
     }
-    const auto durableAgain = qScopeGuard([this, onlyRemovals] {
-        if (onlyRemovals)
-            (void)m_db.exec("PRAGMA synchronous = FULL");
-    });
 
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
