@@ -227,13 +227,15 @@ bool fieldsValidAsTheyAre(Entity entity, const QJsonObject &object)
     return known == object.size(); // else a member the entity does not have
 }
 
-Result<QJsonObject> decodeFields(Entity entity, const QJsonValue &value, const QString &path)
+// `pathOf()` names the fields in a message; it is only called for one (a push or a page decodes many that have none).
+template<typename PathOf> Result<QJsonObject> decodeFields(Entity entity, const QJsonValue &value, PathOf pathOf)
 {
     if (value.isObject()) {
         QJsonObject object = value.toObject();
         if (fieldsValidAsTheyAre(entity, object))
             return object;
     }
+    const QString path = pathOf();
     auto object = asObject(value, path);
     if (!object)
         return object.error();
@@ -416,15 +418,10 @@ Result<Mutation> decodeMutation(const QJsonValue &json, const QString &path)
         const QJsonValue fields = object->value(u"fields"_s);
         if (fields.isUndefined())
             return bad(fieldsPath(), u"is required for an upsert"_s);
-        QJsonObject given = fields.toObject();
-        if (fields.isObject() && fieldsValidAsTheyAre(m.entity, given)) {
-            m.fields = std::move(given);
-        } else {
-            auto decoded = decodeFields(m.entity, fields, fieldsPath());
-            if (!decoded)
-                return decoded.error();
-            m.fields = std::move(*decoded);
-        }
+        auto decoded = decodeFields(m.entity, fields, fieldsPath);
+        if (!decoded)
+            return decoded.error();
+        m.fields = std::move(*decoded);
     }
 
     const auto basePath = [&] { return path + u".base"_s; };
@@ -587,14 +584,10 @@ Result<Change> decodeChange(const QJsonValue &json, const QString &path)
     } else {
         if (fields.isUndefined())
             return bad(fieldsPath(), u"is required"_s);
-        if (QJsonObject given = fields.toObject(); fields.isObject() && fieldsValidAsTheyAre(c.entity, given)) {
-            c.fields = std::move(given);
-        } else {
-            auto decoded = decodeFields(c.entity, fields, fieldsPath());
-            if (!decoded)
-                return decoded.error();
-            c.fields = std::move(*decoded);
-        }
+        auto decoded = decodeFields(c.entity, fields, fieldsPath);
+        if (!decoded)
+            return decoded.error();
+        c.fields = std::move(*decoded);
     }
 
     if (const QJsonValue fieldHlcs = object->value(u"field_hlcs"_s); !fieldHlcs.isUndefined()) {
