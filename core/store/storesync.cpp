@@ -112,17 +112,31 @@ Result<void> Store::setClockOffset(qint64 offsetMs)
     return {};
 }
 
+namespace {
+
+/// The corrected clock's time, and the latest stamp a server takes `aheadMs` ahead of it.
+struct StampLimit
+{
+    qint64 now = 0;
+    qint64 limitMs = 0;
+};
+
+StampLimit stampLimit(const HlcClock &clock, qint64 aheadMs)
+{
+    const qint64 now = std::clamp<qint64>(clock.wallTime() + clock.wallClockOffset(), 0, Hlc::kMaxMillis);
+    return {now, std::min(now + std::max<qint64>(aheadMs, 0), Hlc::kMaxMillis)};
+}
+
+} // namespace
+
 bool Store::hasStampsAhead(qint64 aheadMs) const
 {
-    const qint64 now = std::clamp<qint64>(m_clock.wallTime() + m_clock.wallClockOffset(), 0, Hlc::kMaxMillis);
-    const qint64 limitMs = std::min(now + std::max<qint64>(aheadMs, 0), Hlc::kMaxMillis);
-    return m_clock.last().millis > limitMs;
+    return m_clock.last().millis > stampLimit(m_clock, aheadMs).limitMs;
 }
 
 Result<int> Store::restampAhead(qint64 aheadMs)
 {
-    const qint64 now = std::clamp<qint64>(m_clock.wallTime() + m_clock.wallClockOffset(), 0, Hlc::kMaxMillis);
-    const qint64 limitMs = std::min(now + std::max<qint64>(aheadMs, 0), Hlc::kMaxMillis);
+    const auto [now, limitMs] = stampLimit(m_clock, aheadMs);
     if (m_clock.last().millis <= limitMs)
         return 0; // every stamp this device issued or saw is within the limit
     // Stamps sort as strings: everything up to the limit sorts before this.
