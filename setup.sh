@@ -44,6 +44,8 @@ packages=(
     qt6-qpa-plugins
     # crypto and storage
     libsodium-dev qtkeychain-qt6-dev
+    # the server's SQLite backend writes its bulk rows through the C API of the library Qt's driver loads
+    libsqlite3-dev
     # tests: server database, keyring, display, skewed clocks (faketime)
     faketime openssl
     postgresql postgresql-client dbus dbus-x11 gnome-keyring libsecret-tools

@@ -6,12 +6,17 @@
 #include <QHash>
 #include <QMutex>
 #include <QSet>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlResult>
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <cstring>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -235,8 +240,75 @@ void ConnectionPool::checkBroken(const QSqlDatabase &db)
     copy.close();
 }
 
+namespace {
+
+// Whether `db` is a QSQLITE connection whose SQLite is the library this program calls: then its statements may be
+// driven through the C API. A driver built with its own copy of SQLite reports that copy's source id.
+bool runsOurSqlite(const QSqlDatabase &db)
+{
+    if (db.driverName() != "QSQLITE"_L1 || !db.isOpen())
+        return false;
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || std::strcmp(handle.typeName(), "sqlite3*") != 0)
+        return false;
+    QSqlQuery q(db);
+    return q.exec(u"SELECT sqlite_source_id()"_s) && q.next()
+        && q.value(0).toString() == QLatin1StringView(sqlite3_sourceid());
+}
+
+// The prepared statement under a QSQLITE query (see runsOurSqlite).
+sqlite3_stmt *sqliteStatement(const QSqlQuery &query)
+{
+    const QVariant handle = query.result()->handle();
+    if (!handle.isValid() || std::strcmp(handle.typeName(), "sqlite3_stmt*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3_stmt *const *>(handle.constData());
+}
+
+// Binds `value` to parameter `index` (from 1) as Qt's QSQLITE driver does: NULL for an empty variant and for a
+// null string or byte array, BLOB for bytes, integer, real, UTF-16 text for strings and anything else as its
+// string. Strings and bytes are bound in place: `value` must outlive the statement's step.
+int bindLikeQt(sqlite3_stmt *stmt, int index, const QVariant &value)
+{
+    if (value.isNull())
+        return sqlite3_bind_null(stmt, index);
+    switch (value.typeId()) {
+    case QMetaType::QByteArray: {
+        const QByteArray *bytes = static_cast<const QByteArray *>(value.constData());
+        if (bytes->isNull())
+            return sqlite3_bind_null(stmt, index);
+        return sqlite3_bind_blob(stmt, index, bytes->constData(), int(bytes->size()), SQLITE_STATIC);
+    }
+    case QMetaType::QString: {
+        const QString *text = static_cast<const QString *>(value.constData());
+        if (text->isNull())
+            return sqlite3_bind_null(stmt, index);
+        return sqlite3_bind_text16(
+            stmt, index, text->constData(), int(text->size() * sizeof(char16_t)), SQLITE_STATIC);
+    }
+    case QMetaType::Bool:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::Long:
+    case QMetaType::Short:
+        return sqlite3_bind_int64(stmt, index, value.toLongLong());
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return sqlite3_bind_double(stmt, index, value.toDouble());
+    default: {
+        const QString text = value.toString();
+        return sqlite3_bind_text16(
+            stmt, index, text.constData(), int(text.size() * sizeof(char16_t)), SQLITE_TRANSIENT);
+    }
+    }
+}
+
+} // namespace
+
 StatementCache::StatementCache(QSqlDatabase db, qsizetype capacity)
     : m_db(std::move(db))
+    , m_direct(runsOurSqlite(m_db))
     , m_capacity(std::max<qsizetype>(1, capacity))
 { }
 
@@ -269,6 +341,37 @@ QSqlQuery *StatementCache::run(const QString &sql, const QVariantList &binds)
     for (int i = 0; i < binds.size(); ++i)
         q->bindValue(i, binds.at(i));
     return q->exec() ? q : nullptr;
+}
+
+bool StatementCache::write(const QString &sql, const QVariantList &binds)
+{
+    if (!m_direct)
+        return run(sql, binds) != nullptr;
+    QSqlQuery *q = prepared(sql);
+    if (!q)
+        return false;
+    sqlite3_stmt *stmt = sqliteStatement(*q);
+    if (!stmt)
+        return run(sql, binds) != nullptr;
+    // Qt's result is not active (finished or never run): its rows are not in the middle of anything reset here.
+    q->finish();
+    sqlite3_reset(stmt);
+    if (sqlite3_bind_parameter_count(stmt) != binds.size())
+        return false;
+    for (int i = 0; i < binds.size(); ++i) {
+        if (bindLikeQt(stmt, i + 1, binds.at(i)) != SQLITE_OK) {
+            sqlite3_clear_bindings(stmt);
+            return false;
+        }
+    }
+    int rc = SQLITE_ROW;
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(stmt);
+    // Reset at once: no statement stays in the middle of its work (SQLite commits only without one), and the
+    // bindings point into `binds`, which the caller is about to free.
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc == SQLITE_DONE;
 }
 
 void StatementCache::finishAll()

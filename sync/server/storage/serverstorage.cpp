@@ -139,6 +139,8 @@ public:
 
     /// The executed query, positioned before its first row; nullptr if preparing or running it failed.
     QSqlQuery *run(const QString &sql, const QVariantList &binds) { return m_cache->run(sql, binds); }
+    /// Runs a statement that returns no rows (see StatementCache::write); false if that failed.
+    bool write(const QString &sql, const QVariantList &binds) { return m_cache->write(sql, binds); }
 
 private:
     std::unique_ptr<StatementCache> m_own;
@@ -777,7 +779,7 @@ struct ServerStorage::Private
                       << textColumn(encoded.fieldSeqs) << record.hlc.toString() << record.seq
                       << changeColumn(encoded.change) << int(salesView(record));
             }
-            if (!st.run(kUpsertRecords.arg(valueRows(count, 11)), binds))
+            if (!st.write(kUpsertRecords.arg(valueRows(count, 11)), binds))
                 return internal(u"store a record"_s);
             return {};
         });
@@ -802,7 +804,7 @@ struct ServerStorage::Private
             QVariantList binds;
             for (qsizetype i = first; i < first + count; ++i)
                 binds += conflictRows.at(i);
-            if (!st.run(kInsertConflicts.arg(valueRows(count, 7)), binds))
+            if (!st.write(kInsertConflicts.arg(valueRows(count, 7)), binds))
                 return internal(u"store a record's conflicts"_s);
             return {};
         });
@@ -924,13 +926,13 @@ struct ServerStorage::Private
             binds.reserve(count * 5);
             for (qsizetype i = first; i < first + count; ++i)
                 binds += appliedRows.at(i);
-            if (!st.run(kInsertApplied.arg(valueRows(count, 5)), binds))
+            if (!st.write(kInsertApplied.arg(valueRows(count, 5)), binds))
                 return internal(u"record a mutation id"_s);
             return {};
         });
         if (!inserted)
             return inserted.error();
-        if (seq != firstSeq && !st.run(kAdvanceTeam, {seq, ctx.teamId}))
+        if (seq != firstSeq && !st.write(kAdvanceTeam, {seq, ctx.teamId}))
             return internal(u"advance the team sequence"_s);
         PushOutcome out {std::move(results), std::nullopt};
         if (caughtUp)

@@ -2056,6 +2056,64 @@ private slots:
         QCOMPARE(value(u"SELECT 3 + ?"_s), 10);
     }
 
+    // write() binds through SQLite's C API on SQLite (decision 0028): every kind of value a push binds reads back
+    // as it does when Qt's driver binds it; a failed write changes nothing and leaves the statement usable.
+    void statementCacheWritesValuesAsQtBindsThem()
+    {
+        REQUIRE_OK(db, s->connection());
+        StatementCache cache(db);
+        const bool sqlite = s->backend() == ServerStorage::Backend::Sqlite;
+        QCOMPARE(cache.writesDirectly(), sqlite);
+        QSqlQuery q(db);
+        QVERIFY(q.exec(sqlite ? u"CREATE TEMP TABLE kinds (k INTEGER PRIMARY KEY, v)"_s
+                              : u"CREATE TEMP TABLE kinds (k INTEGER PRIMARY KEY, v TEXT)"_s));
+        const QVariantList values {u"Zoë ✓ text"_s, QString(), u""_s, QByteArray("{\"a\":\"é\"}"), QByteArray(),
+            42, qint64(1) << 40, true, 2.5, QVariant()};
+        const QString insert = u"INSERT INTO kinds (k, v) VALUES (?, ?)"_s;
+        for (int i = 0; i < values.size(); ++i) {
+            if (!sqlite && values.at(i).typeId() == QMetaType::QByteArray)
+                continue; // bytes go to PostgreSQL as text (textColumn), never as bytea
+            QVERIFY2(cache.write(insert, {i, values.at(i)}), qPrintable(QString::number(i)));
+            QSqlQuery *viaQt = cache.run(insert, {100 + i, values.at(i)});
+            QVERIFY(viaQt);
+            viaQt->finish();
+        }
+        const QString kindOf = sqlite ? u"typeof(v)"_s : u"CASE WHEN v IS NULL THEN 'null' ELSE 'text' END"_s;
+        QVERIFY(q.exec(u"SELECT a.k, %1, a.v, (SELECT %1 FROM kinds WHERE k = a.k + 100),"
+                       " (SELECT v FROM kinds WHERE k = a.k + 100) FROM kinds AS a WHERE a.k < 100 ORDER BY a.k"_s
+                           .arg(kindOf)));
+        int rows = 0;
+        while (q.next()) {
+            ++rows;
+            const int i = q.value(0).toInt();
+            QCOMPARE(q.value(1).toString(), q.value(3).toString());
+            QCOMPARE(q.value(2), q.value(4));
+            if (sqlite && values.at(i).typeId() == QMetaType::QByteArray && !values.at(i).toByteArray().isNull())
+                QCOMPARE(q.value(1).toString(), u"blob"_s);
+            if (values.at(i).typeId() == QMetaType::QString && values.at(i).toString().isNull())
+                QCOMPARE(q.value(1).toString(), u"null"_s);
+        }
+        QCOMPARE(rows, sqlite ? 10 : 8);
+        q.finish();
+
+        const auto count = [&] {
+            QSqlQuery c(db);
+            return c.exec(u"SELECT count(*) FROM kinds"_s) && c.next() ? c.value(0).toInt() : -1;
+        };
+        const int before = count();
+        if (sqlite) { // (through Qt, a value left out is the one bound last time; a failed PostgreSQL statement
+                      // aborts the transaction)
+            QVERIFY(!cache.write(insert, {1000})); // one value for two parameters
+            QVERIFY(!cache.write(insert, {1000, 1, 2}));
+            QVERIFY(!cache.write(insert, {0, u"taken"_s})); // the key is there
+        }
+        QVERIFY(!cache.write(u"INSERT INTO nowhere VALUES (?)"_s, {1}));
+        QCOMPARE(count(), before);
+        QVERIFY(cache.write(insert, {1001, u"after"_s}));
+        QCOMPARE(count(), before + 1);
+        QVERIFY(q.exec(u"DROP TABLE kinds"_s));
+    }
+
     // A kept statement whose rows were not all read (a pull page with more behind it) must not keep its snapshot:
     // on SQLite that would hide from this connection what other connections commit afterwards.
     void aStatementLeftOpenHoldsNoSnapshot()
