@@ -133,6 +133,39 @@ private slots:
         account[u"name"_s] = QString(500, u'x');
         QVERIFY(Validator::validateFields(Entity::Account, account, Validator::Mode::Create).ok());
     }
+
+    // The shapes are checked by hand (no regular expression): exactly the shape, nothing before or after it.
+    void shapesOfIdsTimesAndColours()
+    {
+        QVERIFY(Validator::isUuid(u"0f8fad5b-d9cb-469f-a165-70867728950e"));
+        QVERIFY(Validator::isUuid(u"0F8FAD5B-D9CB-469F-A165-70867728950E"));
+        const QStringList badIds {u""_s, u"0f8fad5b-d9cb-469f-a165-70867728950"_s,
+            u"0f8fad5b-d9cb-469f-a165-70867728950e0"_s, u"0f8fad5bd-9cb-469f-a165-70867728950e"_s,
+            u"0f8fad5b-d9cb-469f-a165-70867728950g"_s, u"0f8fad5b-d9cb-469f-a165-70867728950e\n"_s,
+            u" 0f8fad5b-d9cb-469f-a165-70867728950e"_s, u"0f8fad5b_d9cb_469f_a165_70867728950e"_s,
+            u"\uff10f8fad5b-d9cb-469f-a165-70867728950e"_s};
+        for (const QString &bad : badIds)
+            QVERIFY2(!Validator::isUuid(bad), qPrintable(bad));
+
+        for (const QString &good : {u"2026-11-28T09:30:00Z"_s, u"2026-11-28T09:30:00.1Z"_s,
+                 u"2026-11-28T09:30:00.12Z"_s, u"2024-02-29T23:59:59.999Z"_s})
+            QVERIFY2(Validator::isTimestamp(good), qPrintable(good));
+        const QStringList badTimes {u""_s, u"2026-11-28T09:30Z"_s, u"2026-11-28T09:30:00"_s,
+            u"2026-11-28T09:30:00.Z"_s, u"2026-11-28T09:30:00.1234Z"_s, u"2026-11-28 09:30:00Z"_s,
+            u"2026-11-28T09:30:00Z\n"_s, u"2026-13-28T09:30:00Z"_s, u"2025-02-29T09:30:00Z"_s,
+            u"2026-11-28T24:30:00Z"_s, u"2026-11-28T09:30:00+01:00"_s, u"\u0662026-11-28T09:30:00Z"_s};
+        for (const QString &bad : badTimes)
+            QVERIFY2(!Validator::isTimestamp(bad), qPrintable(bad));
+
+        const auto colour = [](const QString &value) {
+            const QJsonObject fields {{u"name"_s, u"n"_s}, {u"color"_s, value}};
+            return Validator::validateFields(Entity::Tag, fields, Validator::Mode::Create).ok();
+        };
+        QVERIFY(colour(u"#1E88E5"_s));
+        QVERIFY(colour(u"#1e88e5"_s));
+        for (const QString &bad : {u"1E88E5"_s, u"#1E88E"_s, u"#1E88E5F"_s, u"#1E88G5"_s, u"#1E88E5\n"_s})
+            QVERIFY2(!colour(bad), qPrintable(bad));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestValidator)
