@@ -26,8 +26,10 @@ for preset in dev asan; do
     passed=$(( passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log") ))
 done
 
-# A short run of the HTTP request decoder's fuzzer (clang + libFuzzer); longer by hand: run-fuzz.sh 600.
+# Short runs of the fuzzers (clang + libFuzzer); longer by hand: tests/run-fuzz.sh TARGET 600.
 echo "== fuzz: request decoder, 30 s"
-tests/sync/server/http/run-fuzz.sh 30
+tests/run-fuzz.sh requestparser 30
+echo "== fuzz: push body readers, 30 s"
+tests/run-fuzz.sh pushbody 30
 echo "== all tests passed in $(( $(date +%s) - start )) s"
 echo "tests: $passed passed, 0 failed"

@@ -1,5 +1,7 @@
 #include "protocol/protocol.h"
 
+#include "protocol/plainjsonreader.h"
+
 #include "records/validator.h"
 
 #include <QJsonArray>
@@ -670,7 +672,172 @@ QJsonObject toJson(const Change &c)
 
 // ---- Bodies
 
+namespace detail {
+
+namespace {
+
+// The nesting QJsonDocument may meet in a mutation's fields: the body's limit less the body, its array and the
+// mutation (no valid value nests even that deep).
+constexpr int kMaxFieldsDepth = kMaxJsonDepth - 3;
+
+std::optional<Hlc> plainHlc(QByteArrayView text)
+{
+    return text.size() <= 96 ? Hlc::parse(QString::fromLatin1(text.data(), text.size())) : std::nullopt;
+}
+
+// Reads one mutation object as decodeMutation would; std::nullopt gives up (see readPlainPushRequest).
+std::optional<Mutation> readPlainMutation(PlainJsonReader &in)
+{
+    enum Key : unsigned { Id = 1, EntityKey = 2, RecordId = 4, OpKey = 8, HlcKey = 16, Fields = 32, Base = 64 };
+    constexpr unsigned kRequired = Id | EntityKey | RecordId | OpKey | HlcKey;
+    unsigned seen = 0;
+    const auto once = [&](unsigned key) {
+        if (seen & key)
+            in.giveUp(); // a repeated key: QJsonDocument keeps one of them
+        seen |= key;
+    };
+    // A UUID as requiredUuid reads it: the plain form, lowercased.
+    const auto uuid = [&]() -> QString {
+        auto text = in.string();
+        const QString id = text ? QString::fromLatin1(text->data(), text->size()) : QString();
+        if (!isPlainUuid(id)) {
+            in.giveUp();
+            return {};
+        }
+        return id.toLower();
+    };
+    Mutation m;
+    std::optional<Entity> entity;
+    QByteArrayView op;
+    QByteArrayView fields;
+    QMap<QString, std::optional<Hlc>> base;
+    in.beginObject();
+    QByteArrayView key;
+    while (in.nextKey(&key)) {
+        if (key == "id") {
+            once(Id);
+            m.id = uuid();
+        } else if (key == "entity") {
+            once(EntityKey);
+            auto name = in.string();
+            entity = name ? entityFromName(QString::fromLatin1(name->data(), name->size())) : std::nullopt;
+        } else if (key == "record_id") {
+            once(RecordId);
+            m.recordId = uuid();
+        } else if (key == "op") {
+            once(OpKey);
+            op = in.string().value_or(QByteArrayView());
+        } else if (key == "hlc") {
+            once(HlcKey);
+            auto text = in.string();
+            auto hlc = text ? plainHlc(*text) : std::nullopt;
+            if (!hlc)
+                in.giveUp();
+            else
+                m.hlc = *hlc;
+        } else if (key == "fields") {
+            once(Fields);
+            fields = in.rawValue(kMaxFieldsDepth).value_or(QByteArrayView());
+        } else if (key == "base") {
+            once(Base);
+            if (in.null())
+                continue;
+            in.beginObject();
+            QByteArrayView field;
+            while (in.nextKey(&field)) {
+                const QString name = QString::fromLatin1(field.data(), field.size());
+                std::optional<Hlc> stamp;
+                if (!in.null()) {
+                    auto text = in.string();
+                    stamp = text ? plainHlc(*text) : std::nullopt;
+                    if (!stamp)
+                        in.giveUp();
+                }
+                if (base.contains(name))
+                    in.giveUp();
+                base.insert(name, stamp);
+            }
+        } else {
+            in.giveUp();
+        }
+    }
+    if (in.failed() || (seen & kRequired) != kRequired || !entity)
+        return std::nullopt;
+    m.entity = *entity;
+    if (op == "upsert") {
+        m.op = Op::Upsert;
+        // The fields as the other path has them: QJsonDocument's reading of the same text.
+        QJsonParseError error;
+        const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromRawData(fields.data(), fields.size()), &error);
+        if (!(seen & Fields) || error.error != QJsonParseError::NoError || !document.isObject())
+            return std::nullopt;
+        m.fields = document.object();
+        if (!fieldsValidAsTheyAre(m.entity, m.fields))
+            return std::nullopt;
+    } else if (op == "delete") {
+        m.op = Op::Delete;
+        if (seen & Fields)
+            return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    for (auto it = base.cbegin(); it != base.cend(); ++it) {
+        if (!m.fields.contains(it.key()))
+            return std::nullopt;
+    }
+    m.base = std::move(base);
+    return m;
+}
+
+} // namespace
+
+std::optional<PushRequest> readPlainPushRequest(QByteArrayView body)
+{
+    if (body.size() > kMaxBodyBytes)
+        return std::nullopt;
+    PlainJsonReader in(body);
+    PushRequest request;
+    bool sawCursor = false;
+    bool sawMutations = false;
+    in.beginObject();
+    QByteArrayView key;
+    while (!in.failed() && in.nextKey(&key)) {
+        if (key == "cursor" && !sawCursor) {
+            sawCursor = true;
+            auto cursor = in.string();
+            if (!cursor || cursor->size() > kMaxCursorLength)
+                return std::nullopt;
+            request.cursor = QString::fromLatin1(cursor->data(), cursor->size());
+        } else if (key == "mutations" && !sawMutations) {
+            sawMutations = true;
+            in.beginArray();
+            while (!in.failed() && in.nextItem()) {
+                if (request.mutations.size() == kMaxMutationsPerPush)
+                    return std::nullopt;
+                auto m = readPlainMutation(in);
+                if (!m)
+                    return std::nullopt;
+                request.mutations << std::move(*m);
+            }
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!sawMutations || !in.atEnd())
+        return std::nullopt;
+    return request;
+}
+
+} // namespace detail
+
 Result<PushRequest> decodePushRequest(const QByteArray &body)
+{
+    if (auto plain = detail::readPlainPushRequest(body))
+        return std::move(*plain);
+    return detail::readPushRequestWithQt(body);
+}
+
+Result<PushRequest> detail::readPushRequestWithQt(const QByteArray &body)
 {
     auto object = parseObject(body);
     if (!object)

@@ -214,6 +214,8 @@ QJsonObject toJson(const Change &change);
 QJsonObject toJson(const Conflict &conflict);
 
 // Whole bodies
+/// A plain body (as clients write it) is read without QJsonDocument, anything else with it (decision 0029): the
+/// result and the error are the same either way.
 [[nodiscard]] Result<PushRequest> decodePushRequest(const QByteArray &body);
 QByteArray encode(const PushRequest &request);
 [[nodiscard]] Result<PushResponse> decodePushResponse(const QByteArray &body);
@@ -230,5 +232,14 @@ QByteArray encode(const LoginResponse &response);
 QJsonObject toJson(const UserInfo &user);
 [[nodiscard]] Result<ApiError> decodeApiError(const QByteArray &body);
 QByteArray encode(const ApiError &error);
+
+namespace detail {
+/// decodePushRequest's fast path (decision 0029), for tests: the request when `body` is plain JSON (see
+/// PlainJsonReader) and valid, without a field value to normalise; then decodePushRequest gives the same request.
+/// std::nullopt otherwise, which says nothing about the body: decodePushRequest then reads it with QJsonDocument.
+[[nodiscard]] std::optional<PushRequest> readPlainPushRequest(QByteArrayView body);
+/// decodePushRequest's other path: `body` read by QJsonDocument, every rule checked, every problem named.
+[[nodiscard]] Result<PushRequest> readPushRequestWithQt(const QByteArray &body);
+} // namespace detail
 
 } // namespace fieldnotes::protocol

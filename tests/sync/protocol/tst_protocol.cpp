@@ -169,6 +169,116 @@ QByteArray compactObject(const QJsonObject &object)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
+
+// A value `spec` admits, as a client writes it: text with what JSON escapes and what UTF-8 carries (emoji, U+2028,
+// U+FEFF inside), ids in lowercase. With `odd`, a value that needs care: text starting with U+FEFF (which Qt's parser
+// drops), an id in uppercase (stored lowercased: the plain reader leaves such a body to Qt's path).
+QJsonValue validValue(QRandomGenerator &random, const FieldSpec &spec, bool odd)
+{
+    const auto text = [&](int maxLength) {
+        QString t = randomText(random, maxLength, false);
+        for (QChar &c : t) {
+            if (c.unicode() < 0x20 && c != u'\t' && c != u'\n' && c != u'\r')
+                c = u'?';
+            if (c.unicode() == 0x7f || c.unicode() == 0xfeff)
+                c = u'!';
+        }
+        if (odd)
+            t.prepend(QChar(char16_t(0xfeff)));
+        return t;
+    };
+    const auto uuid = [&] {
+        const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        return odd ? id.toUpper() : id;
+    };
+    if (random.bounded(10) == 0 && !spec.requiredOnCreate)
+        return QJsonValue::Null;
+    switch (spec.type) {
+    case FieldType::Text: {
+        const QString t = text(60).left(spec.maxLength > 0 ? spec.maxLength : 60);
+        return t.trimmed().isEmpty() && spec.requiredOnCreate ? u"x"_s : t;
+    }
+    case FieldType::Uuid:
+        return uuid();
+    case FieldType::UuidList: {
+        QJsonArray ids;
+        for (int i = int(random.bounded(3)); i > 0; --i)
+            ids.append(uuid());
+        return ids;
+    }
+    case FieldType::TextList: {
+        QJsonArray items;
+        for (int i = int(random.bounded(3)); i > 0; --i)
+            items.append(text(20));
+        return items;
+    }
+    case FieldType::Choice:
+        return spec.choices.at(random.bounded(quint32(spec.choices.size())));
+    case FieldType::Integer:
+        return spec.minimum + int(random.bounded(quint32(spec.maximum - spec.minimum + 1)));
+    case FieldType::Boolean:
+        return random.bounded(2) == 1;
+    case FieldType::Timestamp:
+        return u"2026-11-28T09:30:%1Z"_s.arg(random.bounded(60), 2, 10, QChar(u'0'));
+    case FieldType::Email:
+        return u"ana%1@example.com"_s.arg(random.bounded(100));
+    case FieldType::Color:
+        return u"#1E88E5"_s;
+    }
+    return QJsonValue::Null;
+}
+
+// A push body as a client writes it (PushBodyWriter), of valid mutations; `odd` is set if one of them holds a value
+// that needs care (see validValue).
+QByteArray clientPushBody(QRandomGenerator &random, int count, bool *odd)
+{
+    const QList<Entity> entities {Entity::Account, Entity::Contact, Entity::Conversation, Entity::Insight,
+                                  Entity::Tag, Entity::Lead, Entity::Guide};
+    PushBodyWriter writer;
+    *odd = false;
+    for (int i = 0; i < count; ++i) {
+        const Entity entity = entities.at(random.bounded(quint32(entities.size())));
+        const Op op = random.bounded(6) == 0 ? Op::Delete : Op::Upsert;
+        QJsonObject fields;
+        QJsonObject base;
+        for (const FieldSpec &spec : entitySpec(entity).fields) {
+            if (op == Op::Delete || random.bounded(3) == 0)
+                continue;
+            const bool oddValue = random.bounded(150) == 0;
+            *odd = *odd || oddValue;
+            fields.insert(spec.name, validValue(random, spec, oddValue));
+            if (random.bounded(4) == 0) {
+                const bool none = random.bounded(3) == 0;
+                base.insert(spec.name, none ? QJsonValue(QJsonValue::Null)
+                                            : QJsonValue(Hlc {1732780800000 + random.bounded(1000), 3, u"dev9"_s}.toString()));
+            }
+        }
+        const Hlc hlc {1732780800000 + qint64(random.bounded(100000)), int(random.bounded(10000)), u"dev1"_s};
+        writer.append(QUuid::createUuid().toByteArray(QUuid::WithoutBraces), entity,
+                      QUuid::createUuid().toByteArray(QUuid::WithoutBraces), op, hlc.toString().toUtf8(),
+                      op == Op::Upsert ? compactObject(fields) : QByteArray(),
+                      op == Op::Upsert ? compactObject(base) : QByteArray());
+    }
+    const QByteArray body = writer.take();
+    return random.bounded(2) == 0 ? body : PushBodyWriter::withCursor(body, u"c%1"_s.arg(random.bounded(1000)));
+}
+
+// Whatever the plain reader reads, Qt's path reads the same (`what` names the body in a failure).
+void checkPlainReadsAsQt(const QByteArray &body, const QString &what, bool *readPlainly = nullptr)
+{
+    const auto plain = detail::readPlainPushRequest(body);
+    if (readPlainly)
+        *readPlainly = plain.has_value();
+    if (!plain)
+        return;
+    const auto qt = detail::readPushRequestWithQt(body);
+    if (!qt.ok())
+        QFAIL(qPrintable(what + u": Qt refuses: "_s + qt.error().message));
+    QVERIFY2(qt->cursor == plain->cursor, qPrintable(what));
+    QVERIFY2(qt->mutations.size() == plain->mutations.size(), qPrintable(what));
+    for (qsizetype i = 0; i < qt->mutations.size(); ++i)
+        QVERIFY2(qt->mutations.at(i) == plain->mutations.at(i), qPrintable(what + u": mutation %1"_s.arg(i)));
+}
 } // namespace
 
 /** Tests the wire types' strict decoding and exact encoding (SYNC-API.md). */
@@ -451,6 +561,131 @@ private slots:
             QCOMPARE(PushBodyWriter::withCursor(written, request.cursor), encode(request));
             QCOMPARE(PushBodyWriter::withCursor(written, QString()), written);
         }
+    }
+
+    // decodePushRequest reads a client's body with its own reader, the fields of each mutation with QJsonDocument
+    // (decision 0029): the same request as Qt's path, for every body a client writes; only bodies with a value that
+    // needs care may take Qt's path.
+    void plainPushBodiesReadAsQtReadsThem()
+    {
+        QRandomGenerator random(20261129);
+        int plainly = 0;
+        for (int round = 0; round < 200; ++round) {
+            bool odd = false;
+            const QByteArray body = clientPushBody(random, round % 40 == 0 ? 500 : 1 + int(random.bounded(8)), &odd);
+            bool readPlainly = false;
+            checkPlainReadsAsQt(body, u"round %1"_s.arg(round), &readPlainly);
+            if (QTest::currentTestFailed())
+                return;
+            QVERIFY2(readPlainly || odd, qPrintable(u"round %1: a client's body took Qt's path"_s.arg(round)));
+            plainly += readPlainly ? 1 : 0;
+            const auto qt = detail::readPushRequestWithQt(body);
+            QVERIFY2(qt.ok(), qPrintable(qt.ok() ? QString() : qt.error().message));
+        }
+        QVERIFY(plainly > 150);
+    }
+
+    // Bodies a few bytes away from a client's: whatever the plain reader still reads, Qt reads the same; the rest is
+    // Qt's to read or refuse, with its messages.
+    void plainReaderAgreesWithQtOnDamagedBodies()
+    {
+        QRandomGenerator random(29112026);
+        static const QByteArray kBytes("\"\\,:{}[]01.e-+ntfu A\x00\x1f\x7f\x80\xc3\xa9\xef\xbb\xbf\xed");
+        int plainly = 0;
+        for (int round = 0; round < 300; ++round) {
+            bool odd = false;
+            const QByteArray original = clientPushBody(random, 1 + int(random.bounded(3)), &odd);
+            for (int edit = 0; edit < 40; ++edit) {
+                QByteArray body = original;
+                for (int n = 1 + int(random.bounded(3)); n > 0; --n) {
+                    if (body.isEmpty())
+                        break;
+                    const qsizetype at = random.bounded(quint32(body.size()));
+                    const char byte = kBytes.at(random.bounded(quint32(kBytes.size())));
+                    switch (random.bounded(4)) {
+                    case 0:
+                        body[at] = byte;
+                        break;
+                    case 1:
+                        body.insert(at, byte);
+                        break;
+                    case 2:
+                        body.remove(at, 1 + random.bounded(4));
+                        break;
+                    default: { // a span repeated: keys and members twice
+                        const qsizetype length = std::min<qsizetype>(body.size() - at, 1 + random.bounded(60));
+                        body.insert(at, body.mid(at, length));
+                    }
+                    }
+                }
+                bool readPlainly = false;
+                checkPlainReadsAsQt(body, u"round %1 edit %2: %3"_s.arg(round).arg(edit).arg(QString::fromLatin1(body.toPercentEncoding())), &readPlainly);
+                if (QTest::currentTestFailed())
+                    return;
+                plainly += readPlainly ? 1 : 0;
+                const auto decoded = decodePushRequest(body);
+                const auto qt = detail::readPushRequestWithQt(body);
+                QCOMPARE(decoded.ok(), qt.ok());
+                if (!qt.ok())
+                    QCOMPARE(decoded.error().message, qt.error().message);
+            }
+        }
+        QVERIFY(plainly > 100); // some edits leave a body that is still plain and valid
+    }
+
+    // Unusual bodies, valid or not, read by either path: decodePushRequest's answer is Qt's path's, request or
+    // message.
+    void unusualPushBodiesReadAsQtReadsThem_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("valid");
+        const QByteArray head = "{\"mutations\":[{\"entity\":\"insight\",\"hlc\":\"1732780800000-0000-dev1\",\"id\":\""
+            + kId.toUtf8() + "\",\"op\":\"upsert\",\"record_id\":\"" + kRecord.toUtf8() + "\",\"fields\":";
+        const auto withFields = [&](const QByteArray &fields) { return head + fields + "}]}"; };
+        QTest::newRow("U+FEFF first") << withFields("{\"kind\":\"need\",\"text\":\"\xef\xbb\xbfhi\"}") << true;
+        QTest::newRow("escaped pair") << withFields("{\"kind\":\"need\",\"text\":\"\\ud83d\\ude00\"}") << true;
+        QTest::newRow("lone half") << withFields("{\"kind\":\"need\",\"text\":\"\\ud83d\"}") << true;
+        QTest::newRow("fraction") << withFields("{\"kind\":\"need\",\"importance\":2.0}") << true;
+        QTest::newRow("exponent") << withFields("{\"kind\":\"need\",\"importance\":2e0}") << true;
+        QTest::newRow("16 digits") << withFields("{\"kind\":\"need\",\"importance\":1000000000000000}") << false;
+        QTest::newRow("leading zero") << withFields("{\"kind\":\"need\",\"importance\":02}") << false;
+        QTest::newRow("escaped key") << withFields("{\"kind\":\"need\",\"te\\u0078t\":\"t\"}") << true;
+        QTest::newRow("field twice") << withFields("{\"kind\":\"need\",\"kind\":\"pain\"}") << true;
+        QTest::newRow("object value") << withFields("{\"kind\":{}}") << false;
+        QTest::newRow("nested list") << withFields("{\"kind\":\"need\",\"tags\":[[]]}") << false;
+        QTest::newRow("unknown field") << withFields("{\"kind\":\"need\",\"colour\":1}") << false;
+        QTest::newRow("upper-case id") << withFields("{\"kind\":\"need\",\"account_id\":\"" + kRecord.toUpper().toUtf8() + "\"}") << true;
+        QTest::newRow("raw tab") << withFields("{\"kind\":\"need\",\"text\":\"a\tb\"}") << true; // Qt reads a raw tab
+        QTest::newRow("bad UTF-8") << withFields("{\"kind\":\"need\",\"text\":\"\xc3(\"}") << false;
+        QTest::newRow("trailing comma") << withFields("{\"kind\":\"need\",}") << false;
+        QTest::newRow("garbage after") << withFields("{\"kind\":\"need\"}") + "x" << false;
+        QTest::newRow("BOM before") << QByteArray("\xef\xbb\xbf") + withFields("{\"kind\":\"need\"}") << true; // skipped by Qt
+        QTest::newRow("mutations twice")
+            << QByteArray("{\"mutations\":[],\"mutations\":[]}") << true; // Qt keeps one
+        QTest::newRow("unknown member") << QByteArray("{\"mutations\":[],\"x\":1}") << false;
+        QTest::newRow("cursor not text") << QByteArray("{\"mutations\":[],\"cursor\":1}") << false;
+        QTest::newRow("brackets in text") << withFields("{\"kind\":\"need\",\"text\":\"]}{[\\\"\\\\\"}") << true;
+        QTest::newRow("escaped op")
+            << QByteArray(head).replace("\"upsert\"", "\"upser\\u0074\"") + "{\"kind\":\"need\"}}]}" << true;
+        QTest::newRow("deep fields") << withFields("{\"kind\":\"need\",\"tags\":[[[[[[1]]]]]]}") << false;
+        QTest::newRow("unclosed text") << withFields("{\"kind\":\"need\",\"text\":\"abc}") << false;
+        QTest::newRow("spaces everywhere")
+            << QByteArray(" { \"mutations\" : [ ] , \"cursor\" : \"c\" } \n") << true;
+    }
+
+    void unusualPushBodiesReadAsQtReadsThem()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(bool, valid);
+        checkPlainReadsAsQt(body, QString::fromLatin1(QTest::currentDataTag()));
+        const auto qt = detail::readPushRequestWithQt(body);
+        QCOMPARE(qt.ok(), valid);
+        const auto decoded = decodePushRequest(body);
+        QCOMPARE(decoded.ok(), valid);
+        if (valid)
+            QCOMPARE(decoded->mutations, qt->mutations);
+        else
+            QCOMPARE(decoded.error().message, qt.error().message);
     }
 
     // The push's cursor (decision 0025) is optional both ways: absent, the messages are the contract's, byte for byte.

@@ -1,4 +1,4 @@
-// libFuzzer target for RequestParser (built with -DFIELDNOTES_FUZZ=ON and clang; see run-fuzz.sh).
+// libFuzzer target for RequestParser (built with -DFIELDNOTES_FUZZ=ON and clang; see tests/run-fuzz.sh).
 // Input: byte 0 chooses the chunk size the bytes arrive in (1–32), the rest is the stream. The parser must never
 // crash, take more than it is given, stall with input left, hold more than its limits, or finish a request that
 // breaks its own invariants.
