@@ -194,8 +194,12 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
         if (!storedHlc || m.hlc > *storedHlc) {
             if (storedHlc && !concurrent) {
                 // A plain overwrite by a device that had the current value, and with it every conflict of the
-                // field recorded up to when that value was stored: those are resolved.
-                const qint64 knownUpTo = record.fieldSeqs.value(field, 0);
+                // field recorded up to when that value was stored: those are resolved. The stored value written
+                // again over itself is how a device dismisses the field's conflicts: that resolves every one the
+                // device had pulled, also those recorded after the value was stored (decision 0030).
+                qint64 knownUpTo = record.fieldSeqs.value(field, 0);
+                if (sameValue)
+                    knownUpTo = std::max(knownUpTo, options.pusherSeenUpTo);
                 record.conflicts.removeIf(
                     [&](const StoredConflict &c) { return c.field == field && c.seq <= knownUpTo; });
             } else if (storedHlc && !sameValue) {

@@ -37,6 +37,9 @@ struct MergeOptions
 {
     qint64 serverNowMs = 0;
     qint64 maxClockAheadMs = protocol::kMaxClockAheadMs;
+    /// The seq up to which the pushing device has pulled every change it may see (the cursor its push carried, at
+    /// most the team's last seq before the push); 0 when unknown. See applyMutation and decision 0030.
+    qint64 pusherSeenUpTo = 0;
 };
 
 struct MergeOutcome

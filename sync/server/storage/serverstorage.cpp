@@ -883,7 +883,9 @@ struct ServerStorage::Private
         QSet<QString> changedIds;
         QList<QVariantList> appliedRows;
 
-        const MergeOptions mergeOptions {serverNowMs, options.maxClockAheadMs};
+        // What the pusher has pulled: no more than the team's changes before this push.
+        const qint64 seenUpTo = cursorSeq ? std::clamp<qint64>(*cursorSeq, 0, firstSeq) : 0;
+        const MergeOptions mergeOptions {serverNowMs, options.maxClockAheadMs, seenUpTo};
         QList<MutationResult> results;
         results.reserve(mutations.size());
         for (int i = 0; i < mutations.size(); ++i) {

@@ -563,6 +563,37 @@ private slots:
         QCOMPARE(*b->store->conflictCount(), 0);
     }
 
+    // Decision 0030: a conflict recorded after the value it lost to (an older edit that arrived late) is gone for
+    // everyone after one dismissal and one sync, not back at the next pull.
+    void aLateConflictIsDismissedOnce()
+    {
+        auto a = device();
+        auto b = device();
+        auto c = device();
+        QVERIFY(a && b && c);
+        const QString id = a->put(Entity::Account, {{u"name"_s, u"Initech"_s}});
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        QVERIFY(b->store->put(Entity::Account, id, {{u"name"_s, u"Initech (B)"_s}}).ok()); // older
+        QTest::qWait(5);
+        QVERIFY(a->store->put(Entity::Account, id, {{u"name"_s, u"Initech (A)"_s}}).ok());
+        QVERIFY(a->sync()); // stores A
+        QVERIFY(b->sync()); // B loses, kept as a conflict recorded after A was stored
+        QVERIFY(a->sync());
+        const auto onA = *a->store->conflicts();
+        QCOMPARE(onA.size(), 1);
+        QCOMPARE(onA.first().value.toString(), u"Initech (B)"_s);
+
+        QVERIFY(a->store->dismissConflict(onA.first().id).ok());
+        QCOMPARE(*a->store->conflictCount(), 0);
+        QVERIFY(a->sync());
+        QVERIFY(a->sync());
+        QCOMPARE(*a->store->conflictCount(), 0); // not back from the server
+        QVERIFY(c->sync());
+        QCOMPARE(*c->store->conflictCount(), 0);
+        QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (A)"_s);
+    }
+
     void massDeleteStopsAndAsks()
     {
         auto a = device();

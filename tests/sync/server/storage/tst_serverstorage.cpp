@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <memory>
+#include <limits>
 #include <thread>
 
 using namespace Qt::Literals::StringLiterals;
@@ -1820,6 +1821,61 @@ private slots:
         seen = pullAll(sales, cursor, &cursor);
         QVERIFY(seen.value(id).deleted);
         QVERIFY(seen.value(id).conflicts.isEmpty());
+    }
+
+    // Decision 0030: writing the stored value again over itself (how a device dismisses a conflict) resolves every
+    // conflict of the field the device had pulled, when the push carries its cursor; one recorded after the value
+    // was stored included. Without the cursor, or with one from before the conflict, only the conflicts recorded up
+    // to when the value was stored; a new value resolves no more than that either.
+    void dismissingAConflictTheDeviceHadPulledResolvesIt()
+    {
+        // A record whose name B (dev1) has a conflict recorded after B was stored: an older concurrent edit that
+        // arrived late.
+        const auto recordWithLateConflict = [&] {
+            const QString id = uuid();
+            const Hlc h0 = at(0, u"dev0"_s);
+            one(admin, upsert(Entity::Account, id, h0, {{u"name"_s, u"A"_s}}));
+            one(admin, upsert(Entity::Account, id, at(2000, u"dev1"_s), {{u"name"_s, u"B"_s}}, {{u"name"_s, h0}}));
+            const MutationResult late = one(
+                marketer, upsert(Entity::Account, id, at(1000, u"dev2"_s), {{u"name"_s, u"C"_s}}, {{u"name"_s, h0}}));
+            if (late.status != MutationStatus::Superseded || pullAll(admin).value(id).conflicts.size() != 1)
+                qFatal("no late conflict");
+            return id;
+        };
+        const auto rewrite = [&](const QString &id, const QString &name, int atMs, std::optional<qint64> cursor) {
+            const Mutation m = upsert(Entity::Account, id, at(atMs, u"dev1"_s), {{u"name"_s, name}},
+                {{u"name"_s, pullAll(admin).value(id).fieldHlcs.value(u"name"_s)}});
+            auto outcome = s->push(admin, {m}, kNow, cursor);
+            if (!outcome || outcome->results.first().status != MutationStatus::Applied)
+                qFatal("rewrite failed");
+        };
+        const auto conflicts = [&](const QString &id) { return pullAll(admin).value(id).conflicts.size(); };
+
+        const QString withCursor = recordWithLateConflict();
+        const QString withoutCursor = recordWithLateConflict();
+        const QString newValue = recordWithLateConflict();
+        qint64 seen = -1;
+        pullAll(admin, 0, &seen); // the device pulled all three conflicts
+        const QString afterCursor = recordWithLateConflict();
+
+        rewrite(withCursor, u"B"_s, 3000, seen);
+        QCOMPARE(conflicts(withCursor), 0);
+
+        rewrite(withoutCursor, u"B"_s, 3000, std::nullopt);
+        QCOMPARE(conflicts(withoutCursor), 1);
+        rewrite(withoutCursor, u"B"_s, 4000, std::nullopt); // B is now stored after the conflict
+        QCOMPARE(conflicts(withoutCursor), 0);
+
+        rewrite(newValue, u"D"_s, 3000, seen); // a new value: the conflict is still for a person to review
+        QCOMPARE(conflicts(newValue), 1);
+
+        rewrite(afterCursor, u"B"_s, 3000, seen); // the device had not pulled this conflict
+        QCOMPARE(conflicts(afterCursor), 1);
+
+        // A cursor ahead of the team's changes (a stale or foreign one) counts for no more than the team's last.
+        const QString ahead = recordWithLateConflict();
+        rewrite(ahead, u"B"_s, 3000, std::numeric_limits<qint64>::max());
+        QCOMPARE(conflicts(ahead), 0);
     }
 
     // Decision 0025: a device that held every change it may see gets, with an exact push, the cursor after it.
