@@ -19,7 +19,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -322,14 +324,28 @@ struct EncodedRecord
     QByteArray change;
 };
 
-template<typename Value, typename Write> QByteArray plainObject(const QMap<QString, Value> &map, Write write)
+// Appends ASCII text (a field name, a stamp) without a QByteArray of its own.
+void appendAscii(QByteArray &out, QStringView text)
 {
-    QByteArray out = "{";
+    const qsizetype at = out.size();
+    out.resize(at + text.size());
+    char *to = out.data() + at;
+    for (const QChar c : text)
+        *to++ = char(c.unicode());
+}
+
+// `valueBytes` is a guess of each value's length, for one allocation.
+template<typename Value, typename Write>
+QByteArray plainObject(const QMap<QString, Value> &map, qsizetype valueBytes, Write write)
+{
+    QByteArray out;
+    out.reserve(2 + map.size() * (valueBytes + 20));
+    out += '{';
     for (auto it = map.begin(); it != map.end(); ++it) {
         if (it != map.begin())
             out += ',';
         out += '"';
-        out += it.key().toLatin1();
+        appendAscii(out, it.key());
         out += "\":";
         write(out, it.value());
     }
@@ -344,7 +360,7 @@ EncodedRecord encodeRecord(const StoredRecord &record)
     // The fields a mutation wrote share its stamp (a create: all of them): each distinct stamp is written once.
     const Hlc *last = nullptr;
     QByteArray lastText;
-    e.fieldHlcs = plainObject(record.fieldHlcs, [&](QByteArray &out, const Hlc &hlc) {
+    e.fieldHlcs = plainObject(record.fieldHlcs, 40, [&](QByteArray &out, const Hlc &hlc) {
         if (!last || !(*last == hlc)) {
             last = &hlc;
             lastText = hlc.toString().toLatin1();
@@ -353,7 +369,11 @@ EncodedRecord encodeRecord(const StoredRecord &record)
         out += lastText;
         out += '"';
     });
-    e.fieldSeqs = plainObject(record.fieldSeqs, [](QByteArray &out, qint64 seq) { out += QByteArray::number(seq); });
+    e.fieldSeqs = plainObject(record.fieldSeqs, 12, [](QByteArray &out, qint64 seq) {
+        char digits[24];
+        const auto end = std::to_chars(std::begin(digits), std::end(digits), seq).ptr;
+        out.append(digits, end - digits);
+    });
 
     QByteArray conflicts = "[]";
     if (!record.conflicts.isEmpty()) {
