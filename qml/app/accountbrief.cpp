@@ -1,5 +1,7 @@
 #include "accountbrief.h"
 
+#include "documentsfolder.h"
+
 #include "io/exporter.h"
 #include "store/store.h"
 #include "textformat.h"
@@ -12,7 +14,6 @@
 #include <QPdfWriter>
 #include <QRegularExpression>
 #include <QSaveFile>
-#include <QStandardPaths>
 #include <QTextDocument>
 
 #include <algorithm>
@@ -533,10 +534,7 @@ QString AccountBrief::suggestedFileName(const QString &extension) const
 
 QUrl AccountBrief::suggestedFileUrl(const QString &extension) const
 {
-    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    if (folder.isEmpty())
-        folder = QDir::homePath();
-    return QUrl::fromLocalFile(QDir(folder).filePath(suggestedFileName(extension)));
+    return QUrl::fromLocalFile(QDir(documentsFolder()).filePath(suggestedFileName(extension)));
 }
 
 QString AccountBrief::displayPath(const QUrl &file)

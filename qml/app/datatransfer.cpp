@@ -1,5 +1,7 @@
 #include "datatransfer.h"
 
+#include "documentsfolder.h"
+
 #include "rolepolicy.h"
 
 #include "io/accountimport.h"
@@ -8,12 +10,10 @@
 #include "store/store.h"
 
 #include <QDir>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
-#include <QStandardPaths>
 #include <QVariantMap>
 
 using namespace Qt::Literals::StringLiterals;
@@ -76,11 +76,14 @@ bool DataTransfer::finish(bool ok, const QString &message, QVariantList skipped)
     return ok;
 }
 
+QUrl DataTransfer::documentsFolderUrl() const
+{
+    return QUrl::fromLocalFile(documentsFolder());
+}
+
 QUrl DataTransfer::suggestedFileUrl(const QString &format, const QString &entity) const
 {
-    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QDir::homePath();
+    const QString folder = documentsFolder();
     const QString extension = format == u"markdown"_s ? u"md"_s : format == u"csv"_s ? u"csv"_s : u"json"_s;
     const QString name = entityFromName(entity) ? u"fieldnotes-export-%1.%2"_s.arg(entity, extension)
                                                 : u"fieldnotes-export.%1"_s.arg(extension);

@@ -52,6 +52,8 @@ public:
     /// The formats the role may export: json, csv, markdown.
     [[nodiscard]] QStringList formats() const;
 
+    /// Where the import dialog starts: the documents folder (or home), where the exports are suggested.
+    Q_INVOKABLE QUrl documentsFolderUrl() const;
     /// Where the export dialog starts: `fieldnotes-export[-entity].json|csv|md` in the documents folder (or home).
     Q_INVOKABLE QUrl suggestedFileUrl(const QString &format, const QString &entity) const;
     /// `format`: json, csv or markdown; `entity`: empty for all (CSV needs one). Written atomically, mode 0600.

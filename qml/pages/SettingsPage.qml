@@ -46,6 +46,7 @@ Page {
         objectName: "importFileDialog"
         title: qsTr("Import accounts from a CSV file")
         fileMode: FileDialog.OpenFile
+        currentFolder: transfer.documentsFolderUrl() // else Qt's own dialog starts in the working directory
         nameFilters: [qsTr("CSV files (*.csv)"), qsTr("All files (*)")]
         onAccepted: transfer.importAccounts(selectedFile)
     }

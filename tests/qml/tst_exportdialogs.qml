@@ -185,6 +185,19 @@ TestCase {
         verify(message.text.indexOf("not encrypted") >= 0, message.text)
     }
 
+    // The import's file dialog starts where the exports save: the documents folder (or home), not the root.
+    function test_settingsImportStartsInTheDocumentsFolder() {
+        const page = createTemporaryObject(settingsComponent, testCase)
+        const fileDialog = findChild(page, "importFileDialog")
+        mouseClick(findChild(page, "importAccountsButton"))
+        tryVerify(() => fileDialog.visible, 2000, "the file dialog opens")
+        const start = fileDialog.currentFolder.toString()
+        verify(start === StandardPaths.writableLocation(StandardPaths.DocumentsLocation).toString()
+               || start === StandardPaths.writableLocation(StandardPaths.HomeLocation).toString(), start)
+        fileDialog.reject()
+        tryVerify(() => !fileDialog.visible)
+    }
+
     // A user who only picks another folder saves there under the suggested name; one who then goes on to a third
     // folder, after typing a name, keeps the typed name.
     function test_settingsExportKeepsTheNameAcrossFolders() {
