@@ -48,14 +48,8 @@ public:
     Q_INVOKABLE QString makeConflict()
     {
         Store *store = m_session->store();
-        if (!store || !m_stack)
+        if (!store || !teammate())
             return {};
-        if (!m_other) {
-            m_other = std::make_unique<test::SyncDevice>();
-            if (!m_other->open()
-                || !m_other->signIn(m_stack->port(), m_stack->a.emails.value(u"admin"_s), e2e::kPassword).isEmpty())
-                return {};
-        }
         auto id = store->put(Entity::Account, {}, {{u"name"_s, u"Initech"_s}});
         if (!id || !test::runSync(m_sync->engine()) || !m_other->sync())
             return {};
@@ -68,6 +62,21 @@ public:
         return *id;
     }
 
+    /// The teammate writes `count` conversations whose notes hold `word` and `ref000`…, and syncs them: the app's next
+    /// sync pulls them in one page, which it indexes for search after the sync (decision 0027).
+    Q_INVOKABLE bool teammateWritesConversations(int count, const QString &word)
+    {
+        if (!teammate())
+            return false;
+        QList<Store::PutItem> items;
+        for (int i = 0; i < count; ++i) {
+            items << Store::PutItem {Entity::Conversation, {},
+                {{u"title"_s, u"Visit %1"_s.arg(i)},
+                    {u"notes"_s, u"We talked about the %1 line at length (ref%2)."_s.arg(word).arg(i, 3, 10, QChar(u'0'))}}};
+        }
+        return m_other->store->putMany(items) && m_other->sync();
+    }
+
     /// The account's name in the app's store.
     Q_INVOKABLE QString accountName(const QString &id) const
     {
@@ -77,6 +86,21 @@ public:
     }
 
 private:
+    // A teammate's device (the team's admin), signed in on first use; nullptr if that failed.
+    test::SyncDevice *teammate()
+    {
+        if (!m_stack)
+            return nullptr;
+        if (!m_other) {
+            auto device = std::make_unique<test::SyncDevice>();
+            if (!device->open()
+                || !device->signIn(m_stack->port(), m_stack->a.emails.value(u"admin"_s), e2e::kPassword).isEmpty())
+                return nullptr;
+            m_other = std::move(device);
+        }
+        return m_other.get();
+    }
+
     e2e::Stacks m_stacks {u"syncui"_s};
     e2e::Stack *m_stack = nullptr;
     QString m_error;
