@@ -288,6 +288,9 @@ Result<std::unique_ptr<Store>> Cli::openStore()
             return unlocked.error();
         key = std::move(*unlocked);
     }
+    // An upgrade can take a while, and an older version cannot open the store afterwards: say so first.
+    if (auto upgrade = Store::needsUpgrade(m_dataDir, *key); upgrade && *upgrade)
+        say(u"fieldnotes-cli: upgrading the store to this version's format; older versions cannot open it afterwards."_s);
     return Store::open(m_dataDir, *key);
 }
 

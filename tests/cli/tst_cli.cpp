@@ -11,6 +11,11 @@
 
 #include "clirunner.h"
 
+#include "base/securebuffer.h"
+#include "crypto/keyvault.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace {
@@ -325,6 +330,44 @@ private slots:
         QVERIFY(!QFileInfo::exists(dir));
         QCOMPARE(cli({u"status"_s}, m_passphrase, {}, dir).exitCode, 1);
         QCOMPARE(cli({u"wipe"_s}, {}, {}, dir).exitCode, 1);
+    }
+
+    // A store an older version left is upgraded when it is opened; the CLI says so first, on standard error (an
+    // older version cannot open it afterwards), and only that once.
+    void anUpgradeIsAnnounced()
+    {
+        const QString dir = m_tmp.filePath(u"old"_s);
+        QCOMPARE(cli({u"init"_s}, m_passphrase, {}, dir).exitCode, 0);
+        QCOMPARE(cli({u"put"_s, u"account"_s, u"--json"_s, u"{\"name\":\"Polar Labs\"}"_s}, m_passphrase, {}, dir)
+                     .exitCode,
+            0);
+        {
+            auto vault = fieldnotes::KeyVault::load(dir);
+            QVERIFY(vault.ok());
+            QByteArray passphrase = m_passphrase.toUtf8();
+            auto key = vault->unlock(fieldnotes::SecureBuffer::fromByteArray(std::move(passphrase)));
+            QVERIFY(key.ok());
+            // As version 4 left it: the search table (its rows kept) without prefix indexes, no search backlog.
+            auto db = fieldnotes::Database::open(fieldnotes::Store::databaseFiles(dir).constFirst(), *key,
+                fieldnotes::Database::OpenMode::Existing);
+            QVERIFY(db.ok());
+            QVERIFY(db->exec("CREATE VIRTUAL TABLE search4 USING fts5 (title, body, extra,"
+                             " tokenize = 'unicode61 remove_diacritics 2');"
+                             "INSERT INTO search4 (rowid, title, body, extra) SELECT rowid, title, body, extra FROM search;"
+                             "DROP TABLE search;"
+                             "ALTER TABLE search4 RENAME TO search;"
+                             "DROP TABLE search_backlog;"
+                             "PRAGMA user_version = 4;")
+                        .ok());
+        }
+        const Run upgraded = cli({u"list"_s, u"account"_s}, m_passphrase, {}, dir);
+        QCOMPARE(upgraded.exitCode, 0);
+        QVERIFY2(upgraded.err.contains("upgrading the store"), upgraded.err.constData());
+        QCOMPARE(upgraded.lines().size(), 1);
+        const Run again = cli({u"search"_s, u"polar"_s}, m_passphrase, {}, dir);
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(!again.err.contains("upgrading"), again.err.constData());
+        QCOMPARE(again.lines().size(), 1); // the search index was rebuilt
     }
 
     void canaryNeverLeavesTheStoreInClearText()
