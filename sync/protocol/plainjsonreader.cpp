@@ -27,12 +27,12 @@ bool PlainJsonReader::expect(char c)
     return true;
 }
 
-bool PlainJsonReader::nextKey(QByteArrayView *key)
+bool PlainJsonReader::next(char close)
 {
     skipSpace();
     if (m_failed || m_at == m_end)
         return fail();
-    if (*m_at == '}') {
+    if (*m_at == close) {
         ++m_at;
         m_first = false; // back in the enclosing container, after a value
         return false;
@@ -43,6 +43,13 @@ bool PlainJsonReader::nextKey(QByteArrayView *key)
         ++m_at;
     }
     m_first = false;
+    return true;
+}
+
+bool PlainJsonReader::nextKey(QByteArrayView *key)
+{
+    if (!next('}'))
+        return false;
     auto name = string();
     if (!name)
         return false;
@@ -56,21 +63,7 @@ bool PlainJsonReader::nextKey(QByteArrayView *key)
 
 bool PlainJsonReader::nextItem()
 {
-    skipSpace();
-    if (m_failed || m_at == m_end)
-        return fail();
-    if (*m_at == ']') {
-        ++m_at;
-        m_first = false;
-        return false;
-    }
-    if (!m_first) {
-        if (*m_at != ',')
-            return fail();
-        ++m_at;
-    }
-    m_first = false;
-    return true;
+    return next(']');
 }
 
 bool PlainJsonReader::null()

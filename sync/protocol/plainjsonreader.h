@@ -49,6 +49,8 @@ public:
 private:
     void skipSpace();
     bool expect(char c);
+    /// Past the `,` before the next member or item of the container begun last; false at its `close` (consumed).
+    bool next(char close);
     bool fail()
     {
         m_failed = true;
