@@ -575,19 +575,16 @@ void SyncEngine::indexSearchStep()
         qWarning("fieldnotes: the search index could not be brought up to date: %s", qPrintable(indexed.error().message));
         return;
     }
+    // Every change is announced at once: a view bound to the count (the conversations page's line) is never stale.
+    const int before = m_searchBacklog;
     m_searchBacklog = *indexed == 0 ? 0 : std::max(0, m_searchBacklog - *indexed);
-    if (*indexed == 0 || m_searchBacklog == 0) {
-        // Done (or the count was stale: one more step finds out).
-        if (*indexed > 0) {
-            m_searchIndexer.start();
-            return;
-        }
+    if (m_searchBacklog != before)
         Q_EMIT searchBacklogChanged();
-        Q_EMIT recordsChanged(); // searches run again and find what was indexed
+    if (*indexed == 0) {
+        Q_EMIT recordsChanged(); // done: searches run again and find what was indexed
         return;
     }
-    Q_EMIT searchBacklogChanged();
-    m_searchIndexer.start();
+    m_searchIndexer.start(); // until a step finds nothing left: the count may be stale
 }
 
 qint64 SyncEngine::backoffDelay(const CallError &error)

@@ -285,14 +285,27 @@ private slots:
         QSignalSpy backlog(b->engine.get(), &sync::SyncEngine::searchBacklogChanged);
         QSignalSpy records(b->engine.get(), &sync::SyncEngine::recordsChanged);
         int most = 0;
-        connect(b->engine.get(), &sync::SyncEngine::searchBacklogChanged, this,
-                [&] { most = std::max(most, b->engine->searchBacklog()); });
+        int announced = 0; // the value the last signal told views about
+        connect(b->engine.get(), &sync::SyncEngine::searchBacklogChanged, this, [&] {
+            announced = b->engine->searchBacklog();
+            most = std::max(most, announced);
+        });
+        // Between the engine's steps (both are zero-delay timers) the property never differs from what was announced:
+        // a view bound to it (the conversations page's "Still indexing" line) is never left stale.
+        int unannounced = 0;
+        QTimer watcher;
+        watcher.setInterval(0);
+        connect(&watcher, &QTimer::timeout, this, [&] { unannounced += b->engine->searchBacklog() != announced; });
+        watcher.start();
         int foundAtTheEnd = -1;
         connect(b->engine.get(), &sync::SyncEngine::finished, this,
                 [&] { foundAtTheEnd = int(b->store->search(u"zebrafinch"_s, 1000)->size()); });
         QVERIFY(b->sync());
         QVERIFY(foundAtTheEnd >= 0 && foundAtTheEnd < 300); // written, not indexed yet
         QTRY_COMPARE(b->engine->searchBacklog(), 0);
+        QTest::qWait(50);
+        watcher.stop();
+        QCOMPARE(unannounced, 0);
         QVERIFY(most >= 300); // the pull's records
         QCOMPARE(*b->store->searchBacklogCount(), 0);
         QVERIFY(backlog.count() >= 300 / 40); // counted down step by step
