@@ -117,12 +117,14 @@ Result<QString> requiredUuid(const QJsonObject &object, const QString &key, cons
 
 // std::nullopt when `value` is not an hlc in its one canonical form. Hlc::parse takes exactly 13 and 4 ASCII digits
 // and a device id, so what it accepts is canonical: toString() gives the same text back (not re-checked here).
+std::optional<Hlc> hlcFromText(const QString &text)
+{
+    return text.size() <= 96 ? Hlc::parse(text) : std::nullopt;
+}
+
 std::optional<Hlc> hlcFrom(const QJsonValue &value)
 {
-    if (!value.isString())
-        return std::nullopt;
-    const QString text = value.toString();
-    return text.size() <= 96 ? Hlc::parse(text) : std::nullopt;
+    return value.isString() ? hlcFromText(value.toString()) : std::nullopt;
 }
 
 Result<Hlc> parseHlc(const QJsonValue &value, const QString &path)
@@ -682,7 +684,7 @@ constexpr int kMaxFieldsDepth = kMaxJsonDepth - 3;
 
 std::optional<Hlc> plainHlc(QByteArrayView text)
 {
-    return text.size() <= 96 ? Hlc::parse(QString::fromLatin1(text.data(), text.size())) : std::nullopt;
+    return hlcFromText(QString::fromLatin1(text.data(), text.size()));
 }
 
 // Reads one mutation object as decodeMutation would; std::nullopt gives up (see readPlainPushRequest).
@@ -768,7 +770,8 @@ std::optional<Mutation> readPlainMutation(PlainJsonReader &in)
         m.op = Op::Upsert;
         // The fields as the other path has them: QJsonDocument's reading of the same text.
         QJsonParseError error;
-        const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromRawData(fields.data(), fields.size()), &error);
+        const QJsonDocument document
+            = QJsonDocument::fromJson(QByteArray::fromRawData(fields.data(), fields.size()), &error);
         if (!(seen & Fields) || error.error != QJsonParseError::NoError || !document.isObject())
             return std::nullopt;
         m.fields = document.object();

@@ -214,8 +214,9 @@ QJsonObject toJson(const Change &change);
 QJsonObject toJson(const Conflict &conflict);
 
 // Whole bodies
-/// A plain body (as clients write it) is read without QJsonDocument, anything else with it (decision 0029): the
-/// result and the error are the same either way.
+/// A plain body (as clients write it) has its envelope read by our own reader and each mutation's fields by
+/// QJsonDocument; anything else is read whole by QJsonDocument (decision 0029). The request and the error are the
+/// same either way.
 [[nodiscard]] Result<PushRequest> decodePushRequest(const QByteArray &body);
 QByteArray encode(const PushRequest &request);
 [[nodiscard]] Result<PushResponse> decodePushResponse(const QByteArray &body);
