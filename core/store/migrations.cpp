@@ -138,6 +138,15 @@ ALTER TABLE search_prefixed RENAME TO search;
 -- search rows, which are added afterwards in small transactions (Store::indexSearchBacklog).
 CREATE TABLE search_backlog (record_id TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
 )sql"},
+    {7, R"sql(
+-- The backlog in the order its records were pulled (its rowid), so that the drain gives them search rows in that
+-- order, as indexing at once does: the ranking weighs the newest rows (decision 0004). Rows from version 6 keep the
+-- order of their ids, the only one they had.
+CREATE TABLE search_backlog_ordered (record_id TEXT NOT NULL UNIQUE, entity TEXT NOT NULL);
+INSERT INTO search_backlog_ordered (record_id, entity) SELECT record_id, entity FROM search_backlog ORDER BY record_id;
+DROP TABLE search_backlog;
+ALTER TABLE search_backlog_ordered RENAME TO search_backlog;
+)sql"},
 };
 
 } // namespace

@@ -389,6 +389,7 @@ Result<void> Store::applyChange(const RemoteChange &change, const std::optional<
                 if (auto r = removeFromSearch(record.id); !r)
                     return r.error();
             } else if (indexing == SearchIndexing::Later) {
+                // In the order first pulled: the drain indexes in that order, as indexing at once would have.
                 auto queue = m_db.cached(QByteArrayLiteral(
                     "INSERT INTO search_backlog (record_id, entity) VALUES (?, ?) ON CONFLICT (record_id) DO NOTHING"));
                 if (!queue)
@@ -480,11 +481,17 @@ Result<int> Store::indexSearchBacklog(int limit)
     // its document and row from its table's columns (what indexForSearch writes, record by record). CROSS JOIN keeps
     // the chunk the outer loop: SQLite knows nothing of the temporary table's size and would scan a whole entity
     // table per chunk otherwise.
-    if (auto r = m_db.exec("CREATE TEMP TABLE IF NOT EXISTS search_chunk (record_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+    // The chunk is the oldest of the backlog. Its records get search rows as indexing at once gives them, for the
+    // ranking, which weighs the newest rows (decision 0004): a record indexed before keeps its docid, a new one gets
+    // the next, in the order the records were pulled.
+    if (auto r = m_db.exec("CREATE TEMP TABLE IF NOT EXISTS search_chunk (record_id TEXT PRIMARY KEY,"
+                           " pulled INTEGER NOT NULL, docid INTEGER) WITHOUT ROWID;"
                            "DELETE FROM search_chunk"); !r)
         return r.error();
     auto fill = m_db.cached(QByteArrayLiteral(
-        "INSERT INTO search_chunk (record_id) SELECT record_id FROM search_backlog ORDER BY record_id LIMIT ?"));
+        "INSERT INTO search_chunk (record_id, pulled, docid) SELECT b.record_id, b.rowid, d.docid "
+        "FROM (SELECT rowid, record_id FROM search_backlog ORDER BY rowid LIMIT ?) AS b "
+        "LEFT JOIN search_docs d ON d.record_id = b.record_id"));
     if (!fill)
         return fill.error();
     fill->bind(1, qint64(std::max(limit, 1)));
@@ -493,11 +500,10 @@ Result<int> Store::indexSearchBacklog(int limit)
     const int taken = int(m_db.changes());
     if (taken == 0)
         return 0;
-    // Rows indexed before (a record pulled again): each goes by its rowid (FTS5 scans the whole table for an IN).
+    // Rows indexed before (a record pulled again): their text goes by rowid (FTS5 scans the whole table for an IN).
     QList<qint64> indexed;
     {
-        auto old = m_db.cached(
-            QByteArrayLiteral("SELECT d.docid FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id"));
+        auto old = m_db.cached(QByteArrayLiteral("SELECT docid FROM search_chunk WHERE docid IS NOT NULL"));
         if (!old)
             return old.error();
         if (auto rows = old->forEachRow([&] { indexed << old->integer(0); }); !rows)
@@ -509,23 +515,25 @@ Result<int> Store::indexSearchBacklog(int limit)
     }
     static const char *const steps[] = {
         "DELETE FROM search_docs WHERE record_id IN (SELECT record_id FROM search_chunk)",
-        "INSERT INTO search_docs (entity, record_id) "
-        "SELECT 'account', a.id FROM search_chunk c CROSS JOIN accounts a ON a.id = c.record_id WHERE a.deleted = 0 "
-        "UNION ALL SELECT 'conversation', v.id FROM search_chunk c CROSS JOIN conversations v ON v.id = c.record_id "
-        "WHERE v.deleted = 0 "
-        "UNION ALL SELECT 'insight', i.id FROM search_chunk c CROSS JOIN insights i ON i.id = c.record_id WHERE i.deleted = 0",
-        "INSERT INTO search (rowid, title, body, extra) "
-        "SELECT d.docid, coalesce(a.name, ''), coalesce(a.domain, ''), coalesce(a.segment, '') "
+        // A NULL docid is the next one.
+        "INSERT INTO search_docs (docid, entity, record_id) SELECT docid, entity, id FROM ("
+        "SELECT c.pulled, c.docid, 'account' AS entity, a.id FROM search_chunk c "
+        "CROSS JOIN accounts a ON a.id = c.record_id WHERE a.deleted = 0 "
+        "UNION ALL SELECT c.pulled, c.docid, 'conversation', v.id FROM search_chunk c "
+        "CROSS JOIN conversations v ON v.id = c.record_id WHERE v.deleted = 0 "
+        "UNION ALL SELECT c.pulled, c.docid, 'insight', i.id FROM search_chunk c "
+        "CROSS JOIN insights i ON i.id = c.record_id WHERE i.deleted = 0) ORDER BY pulled",
+        // In ascending rowid order: FTS5 flushes what it holds in memory whenever a rowid is not above the last one.
+        "INSERT INTO search (rowid, title, body, extra) SELECT docid, title, body, extra FROM ("
+        "SELECT d.docid, coalesce(a.name, '') AS title, coalesce(a.domain, '') AS body, coalesce(a.segment, '') AS extra "
         "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN accounts a ON a.id = c.record_id "
-        "WHERE d.entity = 'account'",
-        "INSERT INTO search (rowid, title, body, extra) "
-        "SELECT d.docid, coalesce(v.title, ''), coalesce(v.notes, ''), '' "
+        "WHERE d.entity = 'account' "
+        "UNION ALL SELECT d.docid, coalesce(v.title, ''), coalesce(v.notes, ''), '' "
         "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN conversations v ON v.id = c.record_id "
-        "WHERE d.entity = 'conversation'",
-        "INSERT INTO search (rowid, title, body, extra) "
-        "SELECT d.docid, '', coalesce(i.text, ''), coalesce(i.quote, '') "
+        "WHERE d.entity = 'conversation' "
+        "UNION ALL SELECT d.docid, '', coalesce(i.text, ''), coalesce(i.quote, '') "
         "FROM search_chunk c CROSS JOIN search_docs d ON d.record_id = c.record_id CROSS JOIN insights i ON i.id = c.record_id "
-        "WHERE d.entity = 'insight'",
+        "WHERE d.entity = 'insight') ORDER BY docid",
         "DELETE FROM search_backlog WHERE record_id IN (SELECT record_id FROM search_chunk)",
     };
     for (const char *sql : steps) {

@@ -50,6 +50,12 @@ private slots:
                                  "(7, 'Visit', 'cold chain audit', '');")
                             .ok());
             }
+            // A pulled record not indexed for search yet (v6 on: decision 0027).
+            if (from >= 6) {
+                QVERIFY(db->exec("INSERT INTO search_backlog (record_id, entity) VALUES "
+                                 "('6f1c2d3e-0000-4000-8000-000000000001', 'account');")
+                            .ok());
+            }
         }
         auto store = Store::open(dir.path(), key);
         QVERIFY2(store.ok(), store.ok() ? "" : qPrintable(store.error().message));
@@ -58,6 +64,13 @@ private slots:
         QCOMPARE((*store)->deviceId(), u"d"_s);
         QCOMPARE((*store)->get(Entity::Account, u"6f1c2d3e-0000-4000-8000-000000000001"_s)->fields.value(u"name"_s),
                  u"Polar Foods"_s);
+        if (from >= 6) { // the backlog kept (v7 keeps it in pull order) and drained
+            QCOMPARE(*(*store)->searchBacklogCount(), 1);
+            QCOMPARE((*store)->search(u"polar"_s)->size(), 0);
+            QCOMPARE(*(*store)->indexSearchBacklog(10), 1);
+            QCOMPARE((*store)->search(u"polar"_s)->size(), 1);
+            QCOMPARE(*(*store)->searchBacklogCount(), 0);
+        }
         // Rows written before the search index existed (v1) are searchable after the upgrade.
         if (from < 2) {
             QCOMPARE((*store)->search(u"polar"_s)->size(), 1);

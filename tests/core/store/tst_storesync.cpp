@@ -177,6 +177,55 @@ private slots:
         QCOMPARE(*later->verify(), QStringList());
     }
 
+    // The ranking of decision 0004 weighs the newest matches (by search row), so a drained page must get its rows as
+    // indexing at once gives them: new records in the page's order, not in the order of their ids (here the ids run
+    // backwards, and more records match a word than the ranking looks at); a record indexed before keeps its row.
+    void aDrainedPageRanksLikeOneIndexedAtOnce()
+    {
+        auto later = freshStore();
+        auto now = freshStore();
+        QVERIFY(later && now);
+        const auto pull = [&](const QList<RemoteChange> &page, const QString &cursor) {
+            return later->applyPull(page, cursor, -1, Store::SearchIndexing::Later).ok()
+                && now->applyPull(page, cursor).ok();
+        };
+        const auto drain = [&] {
+            for (;;) {
+                auto n = later->indexSearchBacklog(64);
+                if (!n || *n == 0)
+                    return n.ok();
+            }
+        };
+        const auto ordered = [](const QList<SearchHit> &hits) {
+            QStringList out;
+            for (const SearchHit &h : hits)
+                out << h.id;
+            return out;
+        };
+        QList<RemoteChange> page;
+        for (int i = 0; i < 700; ++i) {
+            page << remoteAccount(uuid(5000 - i), u"Zephyr %1 %2"_s.arg(i).arg(i % 3 == 0 ? u"zephyr"_s : QString()),
+                                  stamp(m_now - 10000 + i));
+        }
+        QVERIFY(pull(page.mid(0, 400), u"c1"_s));
+        QVERIFY(pull(page.mid(400), u"c2"_s));
+        // Pulled again before the drain: still where it was first pulled, as indexing it again at once leaves it.
+        QVERIFY(pull({remoteAccount(uuid(4990), u"Zephyr again zephyr"_s, stamp(m_now - 10))}, u"c3"_s));
+        QVERIFY(drain());
+        const QStringList ranked = ordered(*now->search(u"zephyr"_s, 1000));
+        QCOMPARE(ranked.size(), 500); // the newest matches only
+        QVERIFY(ranked.contains(uuid(4301))); // the last pulled
+        QVERIFY(!ranked.contains(uuid(5000))); // the first
+        QCOMPARE(ordered(*later->search(u"zephyr"_s, 1000)), ranked);
+        QCOMPARE(ordered(*later->search(u"zep"_s, 1000)), ordered(*now->search(u"zep"_s, 1000)));
+
+        // Indexed already, pulled again in a large page: it keeps its row, as it would indexed at once.
+        QVERIFY(pull({remoteAccount(uuid(4999), u"Zephyr zephyr zephyr"_s, stamp(m_now - 5))}, u"c4"_s));
+        QVERIFY(drain());
+        QCOMPARE(ordered(*later->search(u"zephyr"_s, 1000)), ordered(*now->search(u"zephyr"_s, 1000)));
+        QCOMPARE(*later->verify(), QStringList());
+    }
+
     void aPageOfWhatTheDeviceHoldsWritesNoRecord()
     {
         // After its own push a device pulls its changes back: the records it holds already. They are not written (nor
