@@ -500,10 +500,12 @@ Result<int> Store::indexSearchBacklog(int limit)
     const int taken = int(m_db.changes());
     if (taken == 0)
         return 0;
-    // Rows indexed before (a record pulled again): their text goes by rowid (FTS5 scans the whole table for an IN).
+    // Rows indexed before (a record pulled again): their text goes by rowid (FTS5 scans the whole table for an IN),
+    // in ascending order like the inserts below.
     QList<qint64> indexed;
     {
-        auto old = m_db.cached(QByteArrayLiteral("SELECT docid FROM search_chunk WHERE docid IS NOT NULL"));
+        auto old = m_db.cached(
+            QByteArrayLiteral("SELECT docid FROM search_chunk WHERE docid IS NOT NULL ORDER BY docid"));
         if (!old)
             return old.error();
         if (auto rows = old->forEachRow([&] { indexed << old->integer(0); }); !rows)
