@@ -206,6 +206,9 @@ MergeOutcome applyMutation(StoredRecord &record, const Mutation &m, Role role, q
                 // The stored value loses a concurrent edit: keep it.
                 addConflict(record, field, record.fields.value(field), *storedHlc, seq);
             }
+            // A conflict holding the value now stored (a restored one) lost nothing: it goes (decision 0030).
+            record.conflicts.removeIf(
+                [&](const StoredConflict &c) { return c.field == field && c.value == it.value(); });
             record.fields.insert(field, it.value());
             record.fieldHlcs.insert(field, m.hlc);
             record.fieldSeqs.insert(field, seq);

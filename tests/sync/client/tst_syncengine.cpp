@@ -607,6 +607,36 @@ private slots:
         QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (A)"_s);
     }
 
+    // A late conflict restored: its value is the record's, and no conflict is left anywhere (a value that is the
+    // record's own lost nothing).
+    void aLateConflictIsRestoredOnce()
+    {
+        auto a = device();
+        auto b = device();
+        auto c = device();
+        QVERIFY(a && b && c);
+        const QString id = a->put(Entity::Account, {{u"name"_s, u"Initech"_s}});
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        QVERIFY(b->store->put(Entity::Account, id, {{u"name"_s, u"Initech (B)"_s}}).ok()); // older
+        QTest::qWait(5);
+        QVERIFY(a->store->put(Entity::Account, id, {{u"name"_s, u"Initech (A)"_s}}).ok());
+        QVERIFY(a->sync());
+        QVERIFY(b->sync());
+        QVERIFY(a->sync());
+        const auto onA = *a->store->conflicts();
+        QCOMPARE(onA.size(), 1);
+
+        QVERIFY(a->store->restoreConflict(onA.first().id).ok());
+        QVERIFY(a->sync());
+        QVERIFY(a->sync());
+        QCOMPARE(a->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (B)"_s);
+        QCOMPARE(*a->store->conflictCount(), 0);
+        QVERIFY(c->sync());
+        QCOMPARE(*c->store->conflictCount(), 0);
+        QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (B)"_s);
+    }
+
     void massDeleteStopsAndAsks()
     {
         auto a = device();

@@ -1826,7 +1826,7 @@ private slots:
     // Decision 0030: writing the stored value again over itself (how a device dismisses a conflict) resolves every
     // conflict of the field the device had pulled, when the push carries its cursor; one recorded after the value
     // was stored included. Without the cursor, or with one from before the conflict, only the conflicts recorded up
-    // to when the value was stored; a new value resolves no more than that either.
+    // to when the value was stored; a new value resolves no more than that either, except a conflict holding it.
     void dismissingAConflictTheDeviceHadPulledResolvesIt()
     {
         // A record whose name B (dev1) has a conflict recorded after B was stored: an older concurrent edit that
@@ -1876,6 +1876,18 @@ private slots:
         const QString ahead = recordWithLateConflict();
         rewrite(ahead, u"B"_s, 3000, std::numeric_limits<qint64>::max());
         QCOMPARE(conflicts(ahead), 0);
+
+        // Restored: the conflict's value written over the stored one. It lost nothing now, cursor or not; another
+        // conflict of the field stays.
+        const QString restored = recordWithLateConflict();
+        one(marketer,
+            upsert(Entity::Account, restored, at(1500, u"dev3"_s), {{u"name"_s, u"E"_s}}, {{u"name"_s, at(0, u"dev0"_s)}}));
+        QCOMPARE(conflicts(restored), 2);
+        rewrite(restored, u"C"_s, 3000, std::nullopt);
+        const Change afterRestore = pullAll(admin).value(restored);
+        QCOMPARE(afterRestore.fields.value(u"name"_s).toString(), u"C"_s);
+        QCOMPARE(afterRestore.conflicts.size(), 1);
+        QCOMPARE(afterRestore.conflicts.first().value.toString(), u"E"_s);
     }
 
     // Decision 0025: a device that held every change it may see gets, with an exact push, the cursor after it.
