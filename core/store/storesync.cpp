@@ -477,13 +477,12 @@ Result<int> Store::indexSearchBacklog(int limit)
     Transaction transaction(m_db);
     if (auto r = transaction.begin(); !r)
         return r.error();
-    // Set-based, as migration 2 built the index: the chunk's old search rows go, and every live record of it gets
-    // its document and row from its table's columns (what indexForSearch writes, record by record). CROSS JOIN keeps
-    // the chunk the outer loop: SQLite knows nothing of the temporary table's size and would scan a whole entity
-    // table per chunk otherwise.
-    // The chunk is the oldest of the backlog. Its records get search rows as indexing at once gives them, for the
-    // ranking, which weighs the newest rows (decision 0004): a record indexed before keeps its docid, a new one gets
-    // the next, in the order the records were pulled.
+    // Set-based, as migration 2 built the index: the chunk (the oldest of the backlog) loses its old search rows,
+    // and every live record of it gets its document and row from its table's columns, as indexForSearch would have
+    // given them, for the ranking, which weighs the newest rows (decision 0004): a record indexed before keeps its
+    // docid, a new one gets the next, in the order the records were pulled. CROSS JOIN keeps the chunk the outer
+    // loop: SQLite knows nothing of the temporary table's size and would scan a whole entity table per chunk
+    // otherwise.
     if (auto r = m_db.exec("CREATE TEMP TABLE IF NOT EXISTS search_chunk (record_id TEXT PRIMARY KEY,"
                            " pulled INTEGER NOT NULL, docid INTEGER) WITHOUT ROWID;"
                            "DELETE FROM search_chunk"); !r)
