@@ -577,9 +577,20 @@ private slots:
     }
 
     // Decision 0030: a conflict recorded after the value it lost to (an older edit that arrived late) is gone for
-    // everyone after one dismissal and one sync, not back at the next pull.
-    void aLateConflictIsDismissedOnce()
+    // everyone after one dismissal, or one restore, and one sync; not back at the next pull, nor left beside its own
+    // value once restored.
+    void aLateConflictIsResolvedOnce_data()
     {
+        QTest::addColumn<bool>("restore");
+        QTest::addColumn<QString>("name");
+        QTest::newRow("dismissed") << false << u"Initech (A)"_s;
+        QTest::newRow("restored") << true << u"Initech (B)"_s;
+    }
+
+    void aLateConflictIsResolvedOnce()
+    {
+        QFETCH(bool, restore);
+        QFETCH(QString, name);
         auto a = device();
         auto b = device();
         auto c = device();
@@ -597,44 +608,18 @@ private slots:
         QCOMPARE(onA.size(), 1);
         QCOMPARE(onA.first().value.toString(), u"Initech (B)"_s);
 
-        QVERIFY(a->store->dismissConflict(onA.first().id).ok());
+        if (restore)
+            QVERIFY(a->store->restoreConflict(onA.first().id).ok());
+        else
+            QVERIFY(a->store->dismissConflict(onA.first().id).ok());
         QCOMPARE(*a->store->conflictCount(), 0);
         QVERIFY(a->sync());
         QVERIFY(a->sync());
         QCOMPARE(*a->store->conflictCount(), 0); // not back from the server
+        QCOMPARE(a->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), name);
         QVERIFY(c->sync());
         QCOMPARE(*c->store->conflictCount(), 0);
-        QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (A)"_s);
-    }
-
-    // A late conflict restored: its value is the record's, and no conflict is left anywhere (a value that is the
-    // record's own lost nothing).
-    void aLateConflictIsRestoredOnce()
-    {
-        auto a = device();
-        auto b = device();
-        auto c = device();
-        QVERIFY(a && b && c);
-        const QString id = a->put(Entity::Account, {{u"name"_s, u"Initech"_s}});
-        QVERIFY(a->sync());
-        QVERIFY(b->sync());
-        QVERIFY(b->store->put(Entity::Account, id, {{u"name"_s, u"Initech (B)"_s}}).ok()); // older
-        QTest::qWait(5);
-        QVERIFY(a->store->put(Entity::Account, id, {{u"name"_s, u"Initech (A)"_s}}).ok());
-        QVERIFY(a->sync());
-        QVERIFY(b->sync());
-        QVERIFY(a->sync());
-        const auto onA = *a->store->conflicts();
-        QCOMPARE(onA.size(), 1);
-
-        QVERIFY(a->store->restoreConflict(onA.first().id).ok());
-        QVERIFY(a->sync());
-        QVERIFY(a->sync());
-        QCOMPARE(a->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (B)"_s);
-        QCOMPARE(*a->store->conflictCount(), 0);
-        QVERIFY(c->sync());
-        QCOMPARE(*c->store->conflictCount(), 0);
-        QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), u"Initech (B)"_s);
+        QCOMPARE(c->store->get(Entity::Account, id)->fields.value(u"name"_s).toString(), name);
     }
 
     void massDeleteStopsAndAsks()
