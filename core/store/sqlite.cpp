@@ -450,12 +450,20 @@ Transaction::~Transaction()
 {
     if (m_open)
         (void)m_db.exec("ROLLBACK");
+    restoreSync();
 }
 
-Result<void> Transaction::begin()
+Result<void> Transaction::begin(Sync sync)
 {
-    if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r)
+    if (sync == Sync::Relaxed) {
+        if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
+            return r.error();
+        m_relaxed = true;
+    }
+    if (auto r = m_db.exec("BEGIN IMMEDIATE"); !r) {
+        restoreSync();
         return r.error();
+    }
     m_open = true;
     return {};
 }
@@ -465,21 +473,15 @@ Result<void> Transaction::commit()
     if (auto r = m_db.exec("COMMIT"); !r)
         return r.error();
     m_open = false;
+    restoreSync();
     return {};
 }
 
-RelaxedSync::~RelaxedSync()
+void Transaction::restoreSync()
 {
     if (m_relaxed)
         (void)m_db.exec("PRAGMA synchronous = FULL");
-}
-
-Result<void> RelaxedSync::begin()
-{
-    if (auto r = m_db.exec("PRAGMA synchronous = NORMAL"); !r)
-        return r.error();
-    m_relaxed = true;
-    return {};
+    m_relaxed = false;
 }
 
 } // namespace fieldnotes

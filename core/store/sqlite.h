@@ -130,37 +130,26 @@ private:
 class Transaction final
 {
 public:
+    /**
+     * Relaxed: the commit skips the fsync (`synchronous = NORMAL` from begin() until the transaction ends): WAL stays
+     * atomic and survives the process being killed, and only a power cut can lose it. For writes that are done again
+     * when lost (decision 0013: a pulled page with its cursor, an acknowledgement, the search backlog's drain).
+     */
+    enum class Sync { Full, Relaxed };
+
     explicit Transaction(Database &db) : m_db(db) { }
     ~Transaction();
     Transaction(const Transaction &) = delete;
     Transaction &operator=(const Transaction &) = delete;
 
-    [[nodiscard]] Result<void> begin();
+    [[nodiscard]] Result<void> begin(Sync sync = Sync::Full);
     [[nodiscard]] Result<void> commit();
 
 private:
+    void restoreSync();
+
     Database &m_db;
     bool m_open = false;
-};
-
-/**
- * While it lives, commits skip the fsync: WAL with `synchronous = NORMAL` stays atomic and survives the process being
- * killed, and only a power cut can lose them. For writes that are done again when lost (decision 0013: a pulled page
- * with its cursor, an acknowledgement, the search backlog's drain). `synchronous = FULL` again when it goes: declare it
- * before the Transaction, so that it outlives the commit.
- */
-class RelaxedSync final
-{
-public:
-    explicit RelaxedSync(Database &db) : m_db(db) { }
-    ~RelaxedSync();
-    RelaxedSync(const RelaxedSync &) = delete;
-    RelaxedSync &operator=(const RelaxedSync &) = delete;
-
-    [[nodiscard]] Result<void> begin();
-
-private:
-    Database &m_db;
     bool m_relaxed = false;
 };
 

@@ -243,11 +243,8 @@ Result<PullApplyReport> Store::applyPull(const QList<RemoteChange> &changes, con
     PullApplyReport report;
     // A pulled page need not reach the disk before the next one: lost in a power cut, it is lost together with its
     // cursor and pulled again; the next local write's commit syncs the log again (decision 0013).
-    RelaxedSync relaxed(m_db);
-    if (auto r = relaxed.begin(); !r)
-        return r.error();
     Transaction transaction(m_db);
-    if (auto r = transaction.begin(); !r)
+    if (auto r = transaction.begin(Transaction::Sync::Relaxed); !r)
         return r.error();
 
     auto pendingRows = m_db.scalar("SELECT EXISTS (SELECT 1 FROM outbox)");
@@ -471,11 +468,8 @@ Result<std::optional<OutboxEntry>> Store::outboxEntry(const QString &mutationId)
 Result<int> Store::indexSearchBacklog(int limit)
 {
     // Derived data: a drain lost in a power cut is done again from the backlog, which commits with the records.
-    RelaxedSync relaxed(m_db);
-    if (auto r = relaxed.begin(); !r)
-        return r.error();
     Transaction transaction(m_db);
-    if (auto r = transaction.begin(); !r)
+    if (auto r = transaction.begin(Transaction::Sync::Relaxed); !r)
         return r.error();
     // Set-based, as migration 2 built the index: the chunk (the oldest of the backlog) loses its old search rows,
     // and every live record of it gets its document and row from its table's columns, as indexForSearch would have
@@ -570,14 +564,8 @@ Result<AckReport> Store::acknowledge(const QList<PushAck> &acks, const CursorAdv
     // An acknowledgement that only removes entries need not reach the disk before the next batch: lost in a power cut,
     // those entries are sent again and answered `duplicate`, then removed (decision 0018). Conflicts and reverted
     // values (superseded, rejected) are kept with a full sync, like every other local write.
-    RelaxedSync relaxed(m_db);
-    if (onlyRemovals) {
-        if (auto r = relaxed.begin(); !r)
-            return r.error();
-    }
-
     Transaction transaction(m_db);
-    if (auto r = transaction.begin(); !r)
+    if (auto r = transaction.begin(onlyRemovals ? Transaction::Sync::Relaxed : Transaction::Sync::Full); !r)
         return r.error();
     if (!removable.isEmpty()) {
         auto remove = m_db.cached(QByteArrayLiteral(

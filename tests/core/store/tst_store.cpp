@@ -362,6 +362,44 @@ private slots:
     }
 
     // Many commits while the checkpointer copies the log: everything is there after reopening, and sound.
+    // A relaxed transaction skips the fsync of its own commit only: FULL again after it commits, after a rollback,
+    // and when BEGIN fails.
+    void aRelaxedTransactionRestoresFullSync()
+    {
+        QVERIFY(freshStore(u"relaxed"_s));
+        auto db = Database::open(Store::databaseFiles(m_dir.filePath(u"relaxed"_s)).constFirst(), m_key,
+                                 Database::OpenMode::Existing);
+        QVERIFY(db.ok());
+        const auto sync = [&] { return db->scalar("PRAGMA synchronous")->toInt(); };
+        QVERIFY(db->exec("PRAGMA synchronous = FULL").ok());
+        {
+            Transaction t(*db);
+            QVERIFY(t.begin(Transaction::Sync::Relaxed).ok());
+            QCOMPARE(sync(), 1); // NORMAL
+            QVERIFY(t.commit().ok());
+            QCOMPARE(sync(), 2); // FULL
+        }
+        {
+            Transaction t(*db);
+            QVERIFY(t.begin(Transaction::Sync::Relaxed).ok());
+        } // rolled back
+        QCOMPARE(sync(), 2);
+        {
+            Transaction outer(*db);
+            QVERIFY(outer.begin().ok());
+            Transaction inner(*db);
+            QVERIFY(!inner.begin(Transaction::Sync::Relaxed).ok()); // no nested BEGIN
+            QVERIFY(outer.commit().ok());
+        }
+        QCOMPARE(sync(), 2);
+        {
+            Transaction t(*db);
+            QVERIFY(t.begin().ok());
+            QCOMPARE(sync(), 2);
+            QVERIFY(t.commit().ok());
+        }
+    }
+
     void writesSurviveConcurrentCheckpoints()
     {
         const QString dir = m_dir.filePath(u"concurrent-checkpoints"_s);
